@@ -1,0 +1,1 @@
+"""File to document: parsers, chunking and the ingest pipeline."""

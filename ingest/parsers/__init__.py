@@ -1,0 +1,65 @@
+"""Parser registry: one function per format, chosen by file suffix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.errors import UnsupportedFormat
+from ingest.model import ParsedDocument
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """Settings a parser may need besides the bytes."""
+
+    #: The file's name, for messages and a default title.
+    name: str = ""
+    #: CSV column holding the free text; detected when None.
+    text_column: str | None = None
+    #: JSON Lines field holding the free text; detected when None.
+    text_field: str | None = None
+
+
+Parser = Callable[[bytes, ParseOptions], ParsedDocument]
+
+
+def _registry() -> dict[str, Parser]:
+    # Imported here so that a missing optional library only matters for its own format.
+    from ingest.parsers import docx, markdown, pdf, tabular, text, transcripts
+
+    return {
+        ".md": markdown.parse_markdown,
+        ".markdown": markdown.parse_markdown,
+        ".txt": text.parse_text,
+        ".text": text.parse_text,
+        ".html": text.parse_html,
+        ".htm": text.parse_html,
+        ".pdf": pdf.parse_pdf,
+        ".docx": docx.parse_docx,
+        ".csv": tabular.parse_csv,
+        ".jsonl": tabular.parse_jsonl,
+        ".ndjson": tabular.parse_jsonl,
+        ".vtt": transcripts.parse_vtt,
+        ".srt": transcripts.parse_srt,
+    }
+
+
+PARSERS: dict[str, Parser] = _registry()
+
+
+def supported_suffixes() -> list[str]:
+    """Return the file suffixes that have a parser, sorted."""
+    return sorted(PARSERS)
+
+
+def get_parser(suffix: str) -> Parser:
+    """Return the parser for a suffix such as ``.md``.
+
+    :raises UnsupportedFormat: when no parser handles the suffix.
+    """
+    try:
+        return PARSERS[suffix.lower()]
+    except KeyError:
+        known = ", ".join(supported_suffixes())
+        raise UnsupportedFormat(f"unsupported file type {suffix or '(no suffix)'!r}; supported: {known}") from None

@@ -1,0 +1,1 @@
+"""Insights: a self-hosted research repository with semantic search."""

@@ -1,0 +1,271 @@
+"""The ``insights`` command line: a thin shell over the Repository."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from insights.config import Settings
+from insights.errors import InsightsError
+from insights.filters import Filters
+from insights.repository import Repository
+from insights.search import MODES, Hit, mark
+from ingest.metadata import KINDS, normalize_date
+from ingest.parsers import ParseOptions
+
+
+class Context:
+    """Settings from the group's options; the repository opens on first use."""
+
+    def __init__(self, data_dir: Path | None, model: str | None) -> None:
+        self.settings = Settings.from_env(data_dir=data_dir, model=model)
+        self._repo: Repository | None = None
+
+    @property
+    def repo(self) -> Repository:
+        """Return the repository, opening it on first use."""
+        if self._repo is None:
+            self._repo = Repository(self.settings)
+        return self._repo
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one-line messages and a non-zero exit, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InsightsError as ex:
+            raise click.ClickException(str(ex)) from ex
+
+    return wrapper
+
+
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--json`` for machine-readable output."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(command)
+
+
+def print_json(data: Any) -> None:
+    """Print data as indented JSON."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def validate_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Accept YYYY-MM-DD or YYYY-MM dates."""
+    if value is None:
+        return None
+    date = normalize_date(value)
+    if date is None:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-03-14")
+    return date
+
+
+@click.group()
+@click.version_option(package_name="insights")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="INSIGHTS_DATA_DIR",
+              help="Repository folder (default ./insights-data; env INSIGHTS_DATA_DIR).")
+@click.option("--model", envvar="INSIGHTS_MODEL",
+              help="Embedding model: all-MiniLM-L6-v2 (bundled, default), a sentence-transformers path, or hashing.")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, model: str | None) -> None:
+    """Insights: a searchable home for user research, on your own machine.
+
+    Example: insights ingest notes/ && insights search "why do admins give up?"
+    """
+    ctx.obj = Context(data_dir, model)
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the search filters shared by every command that searches."""
+    options = [
+        click.option("--kind", multiple=True, type=click.Choice(KINDS), help="Only this source kind (repeatable)."),
+        click.option("--tag", multiple=True, help="Only documents with this tag (repeatable: all must match)."),
+        click.option("--participant", multiple=True, help="Only this participant (repeatable)."),
+        click.option("--segment", multiple=True, help="Only this segment (repeatable)."),
+        click.option("--competitor", multiple=True, help="Only about this competitor (repeatable)."),
+        click.option("--author", multiple=True, help="Only by this author (repeatable)."),
+        click.option("--document", "document_ids", multiple=True, type=int, help="Only this document id (repeatable)."),
+        click.option("--from", "date_from", callback=validate_date, help="Dated on or after, e.g. 2026-01-01."),
+        click.option("--to", "date_to", callback=validate_date, help="Dated on or before, e.g. 2026-06-30."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_filters(kw: dict[str, Any]) -> Filters:
+    """Build Filters from the filter options' values."""
+    return Filters(kind=kw["kind"], tag=kw["tag"], participant=kw["participant"], segment=kw["segment"],
+                   competitor=kw["competitor"], author=kw["author"], document=kw["document_ids"],
+                   date_from=kw["date_from"], date_to=kw["date_to"])
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(KINDS), help="Source kind for files that don't set one.")
+@click.option("--tag", "tags", multiple=True, help="Tag every file (repeatable).")
+@click.option("--participant", help="Participant for files that don't name one.")
+@click.option("--segment", help="Segment for files that don't name one.")
+@click.option("--competitor", help="Competitor the files are about.")
+@click.option("--author", help="Author of the files.")
+@click.option("--date", callback=validate_date, help="Date for files that don't carry one, e.g. 2026-03-14.")
+@click.option("--text-column", help="CSV column holding the text (default: detected).")
+@click.option("--text-field", help="JSON Lines field holding the text (default: detected).")
+@click.option("--prune", is_flag=True, help="Remove documents from these folders whose files are gone.")
+@json_option
+@click.pass_obj
+@handle_errors
+def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_column: str | None,
+           text_field: str | None, prune: bool, as_json: bool, **batch: Any) -> None:
+    """Add files and folders to the repository; unchanged files are skipped.
+
+    Example: insights ingest interviews/ --kind interview --tag onboarding
+    """
+    metadata = {k: v for k, v in batch.items() if v} | {"tags": list(tags)}
+    options = ParseOptions(text_column=text_column, text_field=text_field)
+    with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
+
+        def progress(done: int, total: int, path: str) -> None:
+            bar.length = total
+            bar.update(1)
+
+        report = obj.repo.ingest(paths, metadata, options, prune=prune, progress=progress)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        removed = f", removed {len(report.removed)}" if prune else ""
+        click.echo(f"added {report.count('added')}, updated {report.count('updated')}, "
+                   f"unchanged {report.count('unchanged')}, failed {len(report.failed)}{removed}")
+        for path, warning in report.warnings:
+            click.echo(f"warning: {path}: {warning}", err=True)
+        for problem in report.failed:
+            click.echo(f"failed: {problem.path}: {problem.reason}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True, help="How to rank.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many hits.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
+@filter_options
+@json_option
+@click.pass_obj
+@handle_errors
+def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_json: bool, **kw: Any) -> None:
+    """Find the quotes that answer a question, each with its citation.
+
+    Example: insights search "why do new admins struggle?" --kind interview --limit 5
+    """
+    filters = make_filters(kw)
+    hits = obj.repo.search(question, mode=mode, limit=limit, filters=filters, offset=offset)
+    if as_json:
+        print_json({"query": question, "mode": mode, "filters": filters.to_dict(),
+                    "hits": [h.to_dict() for h in hits]})
+        return
+    if not hits:
+        click.echo("No passages match." + (" Try removing a filter." if filters else ""))
+    for rank, hit in enumerate(hits, offset + 1):
+        click.echo(f"{rank}. {click.style(hit.title, bold=True)} [{hit.kind}] {citation(hit)}")
+        quote = mark(hit.text, hit.highlights, "\x1b[1m", "\x1b[22m") if sys.stdout.isatty() else hit.text
+        click.echo("   “" + " ".join(quote.split()) + "”")
+        click.echo(f"   document {hit.document_id}, chars {hit.char_start}–{hit.char_end}, score {hit.score:.4f}\n")
+
+
+def citation(hit: Hit) -> str:
+    """Return where a quote comes from: speaker, time, page, row, heading, participant, date."""
+    parts = [f"{k} {v}" for k, v in hit.locator.items()]
+    parts += [v for v in (hit.participant, hit.competitor, hit.date) if v]
+    return " · ".join(str(p) for p in parts)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def documents(obj: Context, as_json: bool) -> None:
+    """List every document with its kind, date and passage count.
+
+    Example: insights documents --json
+    """
+    docs = obj.repo.documents()
+    if as_json:
+        print_json({"documents": docs})
+        return
+    for d in docs:
+        click.echo(f"{d['id']:>5}  {d['kind']:<19} {d['passages']:>5}  {d['date'] or '':<10}  {d['title']}")
+    click.echo(f"{len(docs)} documents")
+
+
+@cli.command()
+@click.argument("document_id", metavar="DOC", type=int)
+@json_option
+@click.pass_obj
+@handle_errors
+def show(obj: Context, document_id: int, as_json: bool) -> None:
+    """Show one document: its metadata, full text and passages.
+
+    Example: insights show 12
+    """
+    doc = obj.repo.document(document_id)
+    if as_json:
+        print_json(doc)
+        return
+    for key in ("title", "kind", "date", "participant", "segment", "competitor", "author", "source"):
+        if doc[key]:
+            click.echo(f"{key}: {doc[key]}")
+    click.echo(f"tags: {', '.join(doc['tags']) or '-'}\npassages: {len(doc['passages'])}\n")
+    click.echo(doc["text"])
+
+
+@cli.command()
+@click.argument("document_ids", metavar="DOC...", nargs=-1, required=True, type=int)
+@click.pass_obj
+@handle_errors
+def remove(obj: Context, document_ids: tuple[int, ...]) -> None:
+    """Delete documents with their passages and vectors.
+
+    Example: insights remove 12 13
+    """
+    for document_id in document_ids:
+        doc = obj.repo.remove(document_id)
+        click.echo(f"removed {document_id}: {doc['title']}")
+
+
+@cli.command()
+@click.option("--re-embed", is_flag=True, help="Embed every passage again with the configured model.")
+@click.pass_obj
+@handle_errors
+def reindex(obj: Context, re_embed: bool) -> None:
+    """Rebuild the vector index from the stored vectors (or re-embed with --re-embed).
+
+    Example: INSIGHTS_MODEL=/models/e5-small insights reindex --re-embed
+    """
+    stats = obj.repo.reindex(re_embed=re_embed)
+    click.echo(f"indexed {stats['indexed']} passages with {stats['model']}")
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def stats(obj: Context, as_json: bool) -> None:
+    """Show counts of documents and passages, the model, and the index state.
+
+    Example: insights stats --json
+    """
+    data = obj.repo.stats()
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        click.echo(f"{key}: {value}")

@@ -1,0 +1,50 @@
+"""Settings: defaults, overridden by INSIGHTS_* environment variables, overridden by arguments."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from insights.embedder import DEFAULT_MODEL
+from ingest.chunking import DEFAULT_MAX_CHARS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a repository needs to know; each field is also ``INSIGHTS_<FIELD>``."""
+
+    #: Where the database, the index and the kept originals live.
+    data_dir: Path = Path("insights-data")
+    #: Embedding model: the bundled default, any sentence-transformers name or path, or ``hashing``.
+    model: str = DEFAULT_MODEL
+    #: Files larger than this many megabytes are refused.
+    max_file_mb: float = 50.0
+    #: Longest passage, in characters.
+    chunk_chars: int = DEFAULT_MAX_CHARS
+    #: Passages embedded per write batch during ingest.
+    ingest_batch: int = 512
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Return settings from ``INSIGHTS_*`` variables, then ``overrides`` that are not None."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"INSIGHTS_{f.name.upper()}")
+            if raw:
+                values[f.name] = _convert(f.name, raw, type(getattr(cls(), f.name)))
+        settings = cls(**values)
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _convert(name: str, raw: str, kind: type) -> Any:
+    """Turn an environment string into the field's type, with a clear error."""
+    if issubclass(kind, Path):
+        return Path(raw)
+    try:
+        return kind(raw)
+    except ValueError:
+        from insights.errors import ConfigError
+
+        raise ConfigError(f"INSIGHTS_{name.upper()}={raw!r} is not a valid {kind.__name__}") from None

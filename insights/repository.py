@@ -1,0 +1,301 @@
+"""The repository: the one object the CLI and the web app use to add, find and remove research."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from insights import search as searching
+from insights.config import Settings
+from insights.embedder import Embedder, make_embedder
+from insights.errors import DocumentNotFound, InsightsError, ModelMismatch
+from insights.filters import Filters
+from insights.ingestion import Batch, IngestReport, Prepared, prepare
+from insights.store import Store
+from insights.vectors import VectorIndex, _atomic_write
+from ingest.parsers import ParseOptions
+from ingest.pipeline import Problem, discover
+
+
+class Repository:
+    """A data folder holding the database, the vector index and the kept originals."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.data_dir = Path(self.settings.data_dir)
+        self.originals = self.data_dir / "originals"
+        self.originals.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data_dir / "insights.db")
+        self._embedder = embedder
+        self._index: VectorIndex | None = None
+        self._index_generation = -1
+        self._lock = threading.RLock()
+        self._write_depth = 0
+
+    # -- components, loaded when first needed -----------------------------------------------
+
+    @property
+    def model(self) -> str:
+        """Return the name of the configured embedding model."""
+        return self._embedder.name if self._embedder is not None else self.settings.model
+
+    @property
+    def embedder(self) -> Embedder:
+        """Return the embedder, loading the model on first use."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.model)
+        return self._embedder
+
+    def check_model(self) -> None:
+        """Refuse to mix vectors of two models.
+
+        :raises ModelMismatch: when the stored vectors come from another model.
+        """
+        stored = self.store.get_meta("model")
+        if stored is not None and stored != self.model:
+            raise ModelMismatch(
+                f"this repository was embedded with {stored!r} but the configured model is {self.model!r}; "
+                f"set INSIGHTS_MODEL={stored} to use it as it is, or re-embed every passage with the new model: "
+                "insights reindex --re-embed"
+            )
+
+    def index(self) -> VectorIndex:
+        """Return the vector index, in step with the database: loaded, or rebuilt if it disagrees."""
+        with self._lock:
+            generation = self.store.generation()
+            if self._index is not None and self._index_generation == generation:
+                return self._index
+            loaded = VectorIndex.load(self.data_dir)
+            if loaded is not None and loaded[1].get("generation") == generation:
+                self._index, self._index_generation = loaded[0], generation
+            else:
+                self._rebuild_index()
+            return self._index  # type: ignore[return-value]
+
+    def _rebuild_index(self) -> None:
+        """Build the index from the vectors stored in SQLite and persist it (no re-embedding)."""
+        with self._writing():
+            generation = self.store.generation()
+            ids, matrix = self.store.vectors()
+            dimension = matrix.shape[1] if len(ids) else int(self.store.get_meta("dimension") or 0) or 1
+            index = VectorIndex(dimension)
+            index.add(ids, matrix)
+            self._index, self._index_generation = index, generation
+            self._save_index()
+
+    def _save_index(self) -> None:
+        """Persist the index with a manifest naming its model and database generation."""
+        assert self._index is not None
+        manifest = {"model": self.store.get_meta("model"), "generation": self._index_generation}
+        self._index.save(self.data_dir, manifest)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the single-writer lock, across threads and processes; re-entrant within a thread."""
+        with self._lock:
+            if self._write_depth:
+                self._write_depth += 1
+                try:
+                    yield
+                finally:
+                    self._write_depth -= 1
+                return
+            with open(self.data_dir / "write.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._write_depth = 1
+                try:
+                    yield
+                finally:
+                    self._write_depth = 0
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | Path], metadata: dict[str, Any] | None = None,
+               options: ParseOptions | None = None, prune: bool = False,
+               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+        """Add or update every file under ``paths``; skip unchanged ones; report each failure.
+
+        Batch ``metadata`` (kind, tags, participant, ...) fills fields a file does not set itself.
+        With ``prune``, documents from the given folders whose files are gone are removed.
+        """
+        options = options or ParseOptions()
+        report = IngestReport()
+        paths = list(paths)
+        with self._writing():
+            self.check_model()
+            batch = Batch(self.settings.ingest_batch)
+            self.index()
+            found = list(discover(paths))
+            for done, item in enumerate(found, 1):
+                if progress:
+                    progress(done, len(found), str(item.path if isinstance(item, Problem) else item))
+                if isinstance(item, Problem):
+                    report.failed.append(item)
+                    continue
+                prepared = prepare(self.store, item, options, metadata or {}, self.settings)
+                if isinstance(prepared, Prepared):
+                    batch.add(prepared)
+                    if batch.full:
+                        self._write(batch.take(), report)
+                else:
+                    report.record(prepared)
+            self._write(batch.take(), report)
+            if prune:
+                report.removed = self._prune(paths)
+            self._save_index()
+            self._collect_originals()
+        return report
+
+    def _write(self, items: list[Prepared], report: IngestReport) -> None:
+        """Embed a batch of documents and write them in one transaction, then update the index."""
+        if not items:
+            return
+        vectors = self.embedder.encode([c.text for item in items for c in item.chunks])
+        for item in items:
+            _keep_original(self.originals / item.original, item.source.data)
+        removed: list[int] = []
+        added: list[tuple[list[int], np.ndarray]] = []
+        with self.store.transaction():
+            position = 0
+            for item in items:
+                if item.existing_id is not None:
+                    removed += self.store.delete_passages(item.existing_id)
+                document_id = self.store.save_document(item.fields, item.tags, item.existing_id)
+                rows = item.passage_rows()
+                block = vectors[position : position + len(rows)]
+                position += len(rows)
+                added.append((self.store.insert_passages(document_id, item.fields["title"], rows, block), block))
+                item.document_id = document_id
+            if self.store.get_meta("model") is None:
+                self.store.set_meta("model", self.model)
+                self.store.set_meta("dimension", str(vectors.shape[1]))
+            generation = self.store.bump_generation()
+        index = self._index
+        assert index is not None
+        if index.dimension != vectors.shape[1]:  # first write into an empty repository
+            index = self._index = VectorIndex(vectors.shape[1])
+        index.remove(removed)
+        for ids, block in added:
+            index.add(np.asarray(ids), block)
+        self._index_generation = generation
+        for item in items:
+            report.record(item.result())
+
+    def remove(self, document_id: int) -> dict[str, Any]:
+        """Delete a document, its passages, vectors and (if unshared) its kept original.
+
+        :raises DocumentNotFound: when no document has this id.
+        """
+        with self._writing():
+            doc = self.document(document_id, with_passages=False)
+            self.index()
+            with self.store.transaction():
+                passage_ids = self.store.delete_document(document_id)
+                generation = self.store.bump_generation()
+            assert self._index is not None
+            self._index.remove(passage_ids)
+            self._index_generation = generation
+            self._save_index()
+            self._collect_originals()
+        return doc
+
+    def _prune(self, paths: list[str | Path]) -> list[dict[str, Any]]:
+        """Remove documents whose source file, inside one of the given folders, no longer exists."""
+        folders = [str(Path(p).resolve()) + os.sep for p in paths if Path(p).is_dir()]
+        gone = [d for d in self.store.documents()
+                if any(d["source"].startswith(f) for f in folders) and not Path(d["source"]).exists()]
+        return [self.remove(d["id"]) for d in gone]
+
+    def reindex(self, re_embed: bool = False) -> dict[str, Any]:
+        """Rebuild the vector index from stored vectors, or re-embed every passage with the configured model."""
+        with self._writing():
+            if re_embed:
+                ids, texts = self.store.passage_texts()
+                vectors = self.embedder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+                with self.store.transaction():
+                    self.store.replace_vectors(ids, vectors)
+                    self.store.set_meta("model", self.model)
+                    if len(ids):
+                        self.store.set_meta("dimension", str(vectors.shape[1]))
+                    self.store.bump_generation()
+            self._rebuild_index()
+        return self.stats()
+
+    def _collect_originals(self) -> None:
+        """Delete kept originals no document refers to any more (left by updates, removals or crashes)."""
+        in_use = self.store.originals_in_use()
+        for path in self.originals.iterdir():
+            if path.name not in in_use:
+                path.unlink(missing_ok=True)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def search(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
+               offset: int = 0) -> list[searching.Hit]:
+        """Return the passages that best answer ``query``, each with its citation."""
+        if mode not in searching.MODES:
+            raise InsightsError(f"unknown search mode {mode!r}; use one of {', '.join(searching.MODES)}")
+        if not query.strip():
+            raise InsightsError("the question is empty")
+        if mode == "keyword":
+            return searching.run(self.store, None, None, query, mode, limit, filters, offset)
+        self.check_model()
+        return searching.run(self.store, self.index(), self.embedder, query, mode, limit, filters, offset)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Return every document's fields and passage count, newest first."""
+        rows = [dict(r) for r in self.store.documents()]
+        tags = self.store.tags(r["id"] for r in rows)
+        return [{**r, "tags": tags[r["id"]]} for r in rows]
+
+    def document(self, document_id: int, with_passages: bool = True) -> dict[str, Any]:
+        """Return one document with its full text and, by default, its passages.
+
+        :raises DocumentNotFound: when no document has this id.
+        """
+        row = self.store.document(document_id)
+        if row is None:
+            raise DocumentNotFound(f"no document with id {document_id}")
+        doc = {**dict(row), "metadata": json.loads(row["metadata"]), "tags": self.store.tags([document_id])[document_id]}
+        if with_passages:
+            doc["passages"] = [
+                {**dict(p), "locator": json.loads(p["locator"]), "metadata": json.loads(p["metadata"])}
+                for p in self.store.passages_of(document_id)
+            ]
+        return doc
+
+    def original_path(self, document_id: int) -> Path:
+        """Return the path of a document's kept original file."""
+        return self.originals / self.document(document_id, with_passages=False)["original"]
+
+    def stats(self) -> dict[str, Any]:
+        """Return counts, the model, and whether the index agrees with the database."""
+        counts = self.store.counts()
+        kinds = dict(self.store.db.execute("SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind"))
+        return {
+            **counts,
+            "kinds": kinds,
+            "model": self.store.get_meta("model"),
+            "dimension": int(self.store.get_meta("dimension") or 0) or None,
+            "indexed": len(self.index()),
+            "data_dir": str(self.data_dir),
+            "database_bytes": (self.data_dir / "insights.db").stat().st_size,
+        }
+
+    def close(self) -> None:
+        """Close this thread's database connection."""
+        self.store.close()
+
+
+def _keep_original(path: Path, data: bytes) -> None:
+    """Store an original file once under its content hash."""
+    if not path.exists():
+        _atomic_write(path, data)

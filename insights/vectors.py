@@ -1,0 +1,96 @@
+"""FAISS vector index keyed by passage id: add, remove, search, persist atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+try:
+    import faiss
+except ImportError as ex:  # pragma: no cover - faiss-cpu is a hard dependency
+    raise ImportError("Vector search needs FAISS: pip install faiss-cpu") from ex
+
+# One query at a time is a tiny job: OpenMP's thread start-up costs more than the second core gives.
+faiss.omp_set_num_threads(1)
+
+INDEX_FILE = "index.faiss"
+MANIFEST_FILE = "index.json"
+
+
+class VectorIndex:
+    """Exact inner-product search over L2-normalised vectors, so scores are cosine similarities."""
+
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under their passage ids."""
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: list[int] | np.ndarray) -> None:
+        """Remove the vectors of these passage ids (missing ids are ignored)."""
+        if len(ids):
+            self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return the ids and scores of the ``k`` nearest vectors, only among ``allowed`` ids if given."""
+        if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            k = min(k, len(allowed))
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def save(self, directory: Path, manifest: dict[str, Any]) -> None:
+        """Write the index, then its manifest, each atomically, so a crash leaves a detectable old pair."""
+        _atomic_write(directory / INDEX_FILE, faiss.serialize_index(self.index).tobytes())
+        manifest = {**manifest, "dimension": self.dimension, "count": len(self)}
+        _atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
+
+    @classmethod
+    def load(cls, directory: Path) -> tuple[VectorIndex, dict[str, Any]] | None:
+        """Return the saved index and its manifest, or None when either is missing or unreadable."""
+        try:
+            manifest = json.loads((directory / MANIFEST_FILE).read_text())
+            raw = np.frombuffer((directory / INDEX_FILE).read_bytes(), dtype=np.uint8)
+            index = faiss.deserialize_index(raw)
+        except (OSError, ValueError, RuntimeError):
+            return None
+        vectors = cls(int(index.d))
+        vectors.index = index
+        if len(vectors) != manifest.get("count"):
+            return None
+        return vectors, manifest
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file, fsync it, and rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

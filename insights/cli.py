@@ -11,13 +11,13 @@ from typing import Any
 
 import click
 
+from ingest.metadata import KINDS, normalize_date
+from ingest.parsers import ParseOptions
 from insights.config import Settings
 from insights.errors import InsightsError
 from insights.filters import Filters
 from insights.repository import Repository
 from insights.search import MODES, Hit, mark
-from ingest.metadata import KINDS, normalize_date
-from ingest.parsers import ParseOptions
 
 
 class Context:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from insights.embedder import DEFAULT_MODEL
 from ingest.chunking import DEFAULT_MAX_CHARS
+from insights.embedder import DEFAULT_MODEL
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,8 @@ class Settings:
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def _convert(name: str, raw: str, kind: type) -> Any:
+def _convert(name: str, raw: str, kind: Callable[[str], Any]) -> Any:
     """Turn an environment string into the field's type, with a clear error."""
-    if issubclass(kind, Path):
-        return Path(raw)
     try:
         return kind(raw)
     except ValueError:

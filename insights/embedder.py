@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -48,7 +50,10 @@ class SentenceTransformerEmbedder:
             self.model = SentenceTransformer(_model_path(name), device="cpu")
         except (OSError, ValueError) as ex:
             raise ConfigError(f"cannot load embedding model {name!r}: {ex}") from ex
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if not dimension:
+            raise ConfigError(f"model {name!r} does not say its embedding dimension")
+        self.dimension = int(dimension)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return one normalised float32 vector per text, batched (sorted by length inside the model)."""
@@ -73,7 +78,7 @@ class HashingEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             tokens = self._token.findall(text.lower())
-            for feature in tokens + [a + " " + b for a, b in zip(tokens, tokens[1:])]:
+            for feature in tokens + [a + " " + b for a, b in itertools.pairwise(tokens)]:
                 digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
                 value = int.from_bytes(digest, "little")
                 out[row, value % self.dimension] += 1.0 if value >> 63 else -1.0
@@ -82,8 +87,9 @@ class HashingEmbedder:
         return out
 
 
+@functools.cache
 def make_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """Return the embedder for a model name, a local path, or ``hashing``."""
+    """Return the embedder for a model name, a local path, or ``hashing``; each model loads once per process."""
     if name == HASHING:
         return HashingEmbedder()
     return SentenceTransformerEmbedder(name)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from insights.config import Settings
-from insights.store import Store
 from ingest.errors import IngestError
 from ingest.metadata import DEFAULT_KIND, normalize_metadata, normalize_tags, record_fields
 from ingest.model import Chunk, ParsedDocument
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, parse_source, read_source
+from insights.config import Settings
+from insights.store import Store
 
 
 @dataclass(frozen=True)

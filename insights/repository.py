@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ingest.parsers import ParseOptions
+from ingest.pipeline import Problem, discover
 from insights import search as searching
 from insights.config import Settings
 from insights.embedder import Embedder, make_embedder
@@ -21,8 +23,6 @@ from insights.filters import Filters
 from insights.ingestion import Batch, IngestReport, Prepared, prepare
 from insights.store import Store
 from insights.vectors import VectorIndex, _atomic_write
-from ingest.parsers import ParseOptions
-from ingest.pipeline import Problem, discover
 
 
 class Repository:
@@ -264,7 +264,8 @@ class Repository:
         row = self.store.document(document_id)
         if row is None:
             raise DocumentNotFound(f"no document with id {document_id}")
-        doc = {**dict(row), "metadata": json.loads(row["metadata"]), "tags": self.store.tags([document_id])[document_id]}
+        tags = self.store.tags([document_id])[document_id]
+        doc = {**dict(row), "metadata": json.loads(row["metadata"]), "tags": tags}
         if with_passages:
             doc["passages"] = [
                 {**dict(p), "locator": json.loads(p["locator"]), "metadata": json.loads(p["metadata"])}

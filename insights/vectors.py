@@ -27,7 +27,8 @@ class VectorIndex:
 
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
-        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        # Typed loosely: FAISS's generated stubs disagree with its Python wrappers.
+        self.index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -48,7 +49,7 @@ class VectorIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))  # type: ignore[call-arg]
             k = min(k, len(allowed))
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
         keep = ids[0] >= 0

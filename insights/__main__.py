@@ -1,0 +1,5 @@
+"""Run the CLI as ``python -m insights``."""
+
+from insights.cli import cli
+
+cli()

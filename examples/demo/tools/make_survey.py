@@ -13,7 +13,7 @@ useful for you? Tell us what's working, too."
 
 Each response is assembled from hand-written phrase banks below. A bank entry is a string or
 ``only(text, plan=..., segment=..., industry=...)``, which restricts it to matching respondents.
-The theme ids (PP1..PP10, PP5-fair) match examples/demo/ANSWERS.md; "praise-app" marks workers' general
+The theme ids (PP1..PP10, PP5-fair) match examples/demo-answers.md; "praise-app" marks workers' general
 praise for the mobile schedule (not a planted pain point).
 """
 

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (hand-written prose data)
 """Hand-written app-store / review-site reviews of ShiftCraft and competitors (read by make_records.py).
 
-``pp`` lists planted ShiftCraft pain points (see ANSWERS.md; competitor reviews carry none) and is not
+``pp`` lists planted ShiftCraft pain points (see examples/demo-answers.md; competitor reviews carry none) and is not
 written to the output; ids are assigned in list order starting at R-001. ``SoftwareScout`` is a fictional B2B review site.
 """
 

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (hand-written prose data)
 """Hand-written support tickets for the ShiftCraft demo (read by make_records.py).
 
-Each entry is one ticket. ``pp`` lists the planted pain points (see ANSWERS.md) and is
+Each entry is one ticket. ``pp`` lists the planted pain points (see examples/demo-answers.md) and is
 not written to the output; ids are assigned in list order starting at T-1001.
 """
 

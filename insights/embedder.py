@@ -7,7 +7,9 @@ import hashlib
 import itertools
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 import numpy as np
@@ -56,12 +58,42 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Return one normalised float32 vector per text, batched (sorted by length inside the model)."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        """Return one normalised float32 vector per text.
+
+        Texts are sorted by length and fed one batch at a time, so padding stays low and a query
+        waits for at most one batch of a running ingest, never for all of it.
+        """
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            with _model_lock, _threads(1 if len(rows) <= 4 else _CORES):
+                vectors = self.model.encode([texts[i] for i in rows], batch_size=self.batch_size,
+                                            normalize_embeddings=True, convert_to_numpy=True,
+                                            show_progress_bar=False)
+            out[rows] = vectors
+        return out
+
+
+# One forward pass at a time: the tokenizer is not thread-safe, and two passes would only
+# fight over the same two cores.
+_model_lock = threading.Lock()
+_CORES = os.cpu_count() or 1
+
+
+@contextmanager
+def _threads(count: int) -> Iterator[None]:
+    """Run torch with ``count`` intra-op threads: one for a query (no start-up cost, no tail), all for batches."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if previous != count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        if previous != count:
+            torch.set_num_threads(previous)
 
 
 class HashingEmbedder:

@@ -26,6 +26,8 @@ class Filters:
     document: tuple[int, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+    #: Phrases every passage must contain (case-insensitive), from "quoted" parts of a question.
+    contains: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -61,4 +63,7 @@ class Filters:
         if self.date_to:
             clauses.append("coalesce(p.date, d.date) <= ?")
             params.append(self.date_to + "\uffff")
+        for phrase in self.contains:
+            clauses.append("instr(lower(p.text), ?) > 0")
+            params.append(phrase.lower())
         return (" AND ".join(clauses) or "1"), params

@@ -21,6 +21,7 @@ from insights.embedder import Embedder, make_embedder
 from insights.errors import DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
 from insights.ingestion import Batch, IngestReport, Prepared, prepare
+from insights.keyword import KeywordIndex
 from insights.store import Store
 from insights.vectors import VectorIndex, _atomic_write
 
@@ -37,6 +38,7 @@ class Repository:
         self._embedder = embedder
         self._index: VectorIndex | None = None
         self._index_generation = -1
+        self._keywords: tuple[int, KeywordIndex] | None = None
         self._lock = threading.RLock()
         self._write_depth = 0
 
@@ -79,6 +81,15 @@ class Repository:
             else:
                 self._rebuild_index()
             return self._index  # type: ignore[return-value]
+
+    def keywords(self) -> KeywordIndex:
+        """Return the BM25 index, rebuilt from the database's passages whenever they changed."""
+        with self._lock:
+            generation = self.store.generation()
+            if self._keywords is None or self._keywords[0] != generation:
+                ids, texts = self.store.passage_texts(with_titles=True)
+                self._keywords = (generation, KeywordIndex(np.asarray(ids, dtype=np.int64), texts))
+            return self._keywords[1]
 
     def _rebuild_index(self) -> None:
         """Build the index from the vectors stored in SQLite and persist it (no re-embedding)."""
@@ -172,7 +183,7 @@ class Repository:
                 rows = item.passage_rows()
                 block = vectors[position : position + len(rows)]
                 position += len(rows)
-                added.append((self.store.insert_passages(document_id, item.fields["title"], rows, block), block))
+                added.append((self.store.insert_passages(document_id, rows, block), block))
                 item.document_id = document_id
             if self.store.get_meta("model") is None:
                 self.store.set_meta("model", self.model)
@@ -246,9 +257,10 @@ class Repository:
         if not query.strip():
             raise InsightsError("the question is empty")
         if mode == "keyword":
-            return searching.run(self.store, None, None, query, mode, limit, filters, offset)
+            return searching.run(self.store, None, self.keywords(), None, query, mode, limit, filters, offset)
         self.check_model()
-        return searching.run(self.store, self.index(), self.embedder, query, mode, limit, filters, offset)
+        keywords = self.keywords() if mode == "hybrid" else None
+        return searching.run(self.store, self.index(), keywords, self.embedder, query, mode, limit, filters, offset)
 
     def documents(self) -> list[dict[str, Any]]:
         """Return every document's fields and passage count, newest first."""

@@ -1,17 +1,17 @@
-"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) candidates, fused, filtered, highlighted."""
+"""Hybrid retrieval: dense (FAISS) and keyword (BM25) candidates, fused, filtered, highlighted."""
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from insights.embedder import Embedder
 from insights.filters import Filters
+from insights.keyword import KeywordIndex, highlight_spans, phrases
 from insights.store import Store
 from insights.vectors import VectorIndex
 
@@ -20,22 +20,6 @@ MODES = ("hybrid", "semantic", "keyword")
 DEPTH = 100
 #: Reciprocal-rank fusion constant, as in Cormack et al. (2009).
 RRF_K = 60
-#: BM25 weights of the passage text and its document's title.
-BM25_WEIGHTS = (1.0, 0.3)
-
-_MARK_START, _MARK_END = "\x02", "\x03"
-_WORD = re.compile(r"\w[\w'’.-]*\w|\w")
-_PHRASE = re.compile(r'"([^"]+)"')
-STOPWORDS = frozenset(
-    "a about above after again against all am an and any are as at be because been before being below between "
-    "both but by can could did do does doing down during each few for from further had has have having he her "
-    "here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not "
-    "now of off on once only or other our ours ourselves out over own same she should so some such than that the "
-    "their theirs them themselves then there these they this those through to too under until up very was we "
-    "were what when where which while who whom why will with would you your yours yourself yourselves".split()
-)
-
-
 @dataclass(frozen=True)
 class Hit:
     """One passage that answers a question, with everything needed to cite it."""
@@ -70,19 +54,6 @@ class Hit:
         return {**asdict(self), "highlights": [list(h) for h in self.highlights], "snippet": self.snippet}
 
 
-def keyword_expression(query: str) -> str | None:
-    """Turn a question into an FTS5 query: any of its content words, or its quoted phrases."""
-    phrases = [p.strip() for p in _PHRASE.findall(query) if p.strip()]
-    rest = _PHRASE.sub(" ", query)
-    words = [w.lower() for w in _WORD.findall(rest)]
-    content = [w for w in words if w not in STOPWORDS] or words
-    terms = list(dict.fromkeys(phrases + content))
-    if not terms:
-        return None
-    # Every term is quoted, so FTS5 syntax in user input ("NOT", "*", ":") is plain text.
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
 def allowed_ids(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
     """Return the passage ids the filters allow, or None when nothing is filtered."""
     if not filters:
@@ -92,20 +63,6 @@ def allowed_ids(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
         f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}", params
     ).fetchall()
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-
-def keyword_search(db: sqlite3.Connection, expression: str, filters: Filters, k: int) -> list[tuple[int, float]]:
-    """Return (passage id, BM25 score) pairs, best first; higher is better."""
-    where, params = filters.sql()
-    weights = ", ".join(map(str, BM25_WEIGHTS))
-    join = "JOIN passages p ON p.id = f.rowid JOIN documents d ON d.id = p.document_id" if filters else ""
-    rows = db.execute(
-        f"""SELECT f.rowid, bm25(passages_fts, {weights}) AS rank FROM passages_fts f {join}
-            WHERE passages_fts MATCH ? AND {where} ORDER BY rank LIMIT ?""",
-        [expression, *params, k],
-    ).fetchall()
-    # FTS5's bm25() is negated so that ascending order is best first.
-    return [(int(r[0]), -float(r[1])) for r in rows]
 
 
 def semantic_search(index: VectorIndex, query_vector: np.ndarray, allowed: np.ndarray | None,
@@ -124,32 +81,6 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def highlights(db: sqlite3.Connection, expression: str | None, ids: list[int]) -> dict[int, list[tuple[int, int]]]:
-    """Return, per passage id, the offsets of the words that matched the keyword query."""
-    if not expression or not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    rows = db.execute(
-        f"""SELECT rowid, highlight(passages_fts, 0, '{_MARK_START}', '{_MARK_END}') FROM passages_fts
-            WHERE passages_fts MATCH ? AND rowid IN ({marks})""",
-        [expression, *ids],
-    ).fetchall()
-    return {int(r[0]): _offsets(r[1]) for r in rows}
-
-
-def _offsets(marked: str) -> list[tuple[int, int]]:
-    """Turn text with highlight markers into offsets into the unmarked text."""
-    spans, position, start = [], 0, 0
-    for char in marked:
-        if char == _MARK_START:
-            start = position
-        elif char == _MARK_END:
-            spans.append((start, position))
-        else:
-            position += 1
-    return spans
-
-
 def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str = "**") -> str:
     """Return ``text`` with each span wrapped in markers."""
     out, position = [], 0
@@ -160,28 +91,33 @@ def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str
     return "".join(out)
 
 
-def run(store: Store, index: VectorIndex | None, embedder: Embedder | None, query: str, mode: str = "hybrid",
-        limit: int = 10, filters: Filters | None = None, offset: int = 0) -> list[Hit]:
-    """Answer ``query`` with up to ``limit`` hits, ranked within the filtered passages only."""
+def run(store: Store, index: VectorIndex | None, keywords: KeywordIndex | None, embedder: Embedder | None,
+        query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
+        offset: int = 0) -> list[Hit]:
+    """Answer ``query`` with up to ``limit`` hits, ranked within the filtered passages only.
+
+    "Quoted phrases" in the query must appear in every hit.
+    """
     filters = filters or Filters()
-    db = store.db
-    expression = keyword_expression(query)
+    quoted = phrases(query)
+    if quoted:
+        filters = replace(filters, contains=filters.contains + tuple(quoted))
+    allowed = allowed_ids(store.db, filters)
     depth = max(DEPTH, offset + limit)
     rankings = []
-    if mode in ("keyword", "hybrid") and expression:
-        rankings.append(keyword_search(db, expression, filters, depth))
+    if mode in ("keyword", "hybrid"):
+        assert keywords is not None
+        rankings.append(keywords.search(query, depth, allowed))
     if mode in ("semantic", "hybrid"):
         assert index is not None and embedder is not None
         vector = embedder.encode([query])[0]
-        rankings.append(semantic_search(index, vector, allowed_ids(db, filters), depth))
-    ranked = fuse(rankings) if mode == "hybrid" else (rankings[0] if rankings else [])
-    page = ranked[offset : offset + limit]
-    return hydrate(store, page, highlights(db, expression, [i for i, _ in page]))
+        rankings.append(semantic_search(index, vector, allowed, depth))
+    ranked = fuse(rankings) if mode == "hybrid" else rankings[0]
+    return hydrate(store, ranked[offset : offset + limit], query)
 
 
-def hydrate(store: Store, ranked: list[tuple[int, float]],
-            marks: dict[int, list[tuple[int, int]]]) -> list[Hit]:
-    """Fetch ranked passages in one query and return them as hits in rank order."""
+def hydrate(store: Store, ranked: list[tuple[int, float]], query: str) -> list[Hit]:
+    """Fetch ranked passages in one query and return them as hits in rank order, query words marked."""
     rows = store.hits([i for i, _ in ranked])
     tags = store.tags({row["document_id"] for row in rows.values()})
     hits = []
@@ -195,6 +131,6 @@ def hydrate(store: Store, ranked: list[tuple[int, float]],
             locator=json.loads(row["locator"]), date=row["date"], participant=row["participant"],
             segment=row["segment"], competitor=row["competitor"], author=row["author"], source=row["source"],
             tags=tags.get(row["document_id"], []), metadata=json.loads(row["metadata"]),
-            highlights=marks.get(passage_id, []),
+            highlights=highlight_spans(row["text"], query),
         ))
     return hits

@@ -60,9 +60,6 @@ CREATE TABLE IF NOT EXISTS embeddings (
     passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
     vector BLOB NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    text, title, tokenize = 'porter unicode61 remove_diacritics 2'
-);
 """
 
 DOCUMENT_COLUMNS = ("source", "filename", "format", "title", "kind", "date", "participant", "segment",
@@ -184,11 +181,8 @@ class Store:
         return document_id
 
     def delete_passages(self, document_id: int) -> list[int]:
-        """Delete a document's passages, their keyword rows and vectors; return the passage ids."""
+        """Delete a document's passages and their vectors; return the passage ids."""
         ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE document_id = ?", (document_id,))]
-        for chunk in _batches(ids):
-            marks = ",".join("?" * len(chunk))
-            self.db.execute(f"DELETE FROM passages_fts WHERE rowid IN ({marks})", chunk)
         self.db.execute("DELETE FROM passages WHERE document_id = ?", (document_id,))
         return ids
 
@@ -204,9 +198,8 @@ class Store:
 
     # -- passages ---------------------------------------------------------------------------
 
-    def insert_passages(self, document_id: int, title: str, rows: Sequence[dict[str, Any]],
-                        vectors: np.ndarray) -> list[int]:
-        """Insert passages with their keyword rows and vectors (in a transaction); return their ids."""
+    def insert_passages(self, document_id: int, rows: Sequence[dict[str, Any]], vectors: np.ndarray) -> list[int]:
+        """Insert passages with their vectors (in a transaction); return their ids."""
         ids = []
         for seq, (row, vector) in enumerate(zip(rows, vectors, strict=True)):
             cursor = self.db.execute(
@@ -219,8 +212,6 @@ class Store:
             )
             passage_id = int(cursor.lastrowid or 0)
             ids.append(passage_id)
-            self.db.execute("INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)",
-                            (passage_id, row["text"], title))
             self.db.execute("INSERT INTO embeddings (passage_id, vector) VALUES (?, ?)",
                             (passage_id, np.ascontiguousarray(vector, dtype=np.float32).tobytes()))
         return ids
@@ -276,9 +267,12 @@ class Store:
                                                                                           strict=True)),
         )
 
-    def passage_texts(self) -> tuple[list[int], list[str]]:
-        """Return every passage id and text, for re-embedding."""
-        rows = self.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+    def passage_texts(self, with_titles: bool = False) -> tuple[list[int], list[str]]:
+        """Return every passage id and text (optionally after its document's title), in id order."""
+        text = "d.title || char(10) || p.text" if with_titles else "p.text"
+        rows = self.db.execute(
+            f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"
+        ).fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 
     def counts(self) -> dict[str, int]:

@@ -32,8 +32,7 @@ def assert_consistent(repo: Repository) -> None:
     """Every passage is an exact span of its document, with one vector and one index entry."""
     counts = repo.store.counts()
     assert counts["passages"] == counts["vectors"] == len(repo.index())
-    fts = repo.store.db.execute("SELECT count(*) FROM passages_fts").fetchone()[0]
-    assert fts == counts["passages"]
+    assert len(repo.keywords()) == counts["passages"]
     for summary in repo.documents():
         doc = repo.document(summary["id"])
         assert doc["passages"], f"document {doc['id']} has no passages"
@@ -159,9 +158,23 @@ def test_date_and_tag_filters(repo: Repository, notes: Path) -> None:
 
 def test_keyword_search_treats_query_syntax_as_text(repo: Repository, notes: Path) -> None:
     repo.ingest([notes])
-    for query in ['"unbalanced', "NOT AND OR", "title:*", "NEAR(a b)", "'); DROP TABLE passages; --"]:
+    for query in ['"unbalanced', "NOT AND OR", "title:*", "NEAR(a b)", "'); DROP TABLE passages; --", "%_"]:
         repo.search(query, mode="keyword")  # must not raise
-    assert repo.store.counts()["passages"] > 0
+    assert repo.store.counts()["passages"] == 9
+
+
+def test_quoted_phrases_must_appear_in_every_hit(repo: Repository, notes: Path) -> None:
+    repo.ingest([notes])
+    for mode in ("hybrid", "semantic", "keyword"):
+        hits = repo.search('setup "onboarding checklist"', mode=mode)
+        assert [h.text for h in hits] == ["Confusing. The onboarding checklist is buried in settings."], mode
+
+
+def test_keyword_search_matches_word_forms(repo: Repository, notes: Path) -> None:
+    repo.ingest([notes])
+    hit = repo.search("exporting payrolls", mode="keyword")[0]
+    assert hit.text.startswith("The payroll export failed")
+    assert [hit.text[s:e] for s, e in hit.highlights] == ["payroll", "export"]
 
 
 def test_a_repository_refuses_another_model(data_dir: Path, notes: Path) -> None:

@@ -1,0 +1,107 @@
+"""Keyword search: BM25 over stemmed passage words, held in memory and derived from SQLite."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+
+try:
+    import bm25s
+    import Stemmer
+except ImportError as ex:  # pragma: no cover - both are hard dependencies
+    raise ImportError("Keyword search needs bm25s and PyStemmer: pip install bm25s PyStemmer") from ex
+
+# Lucene's defaults as tuned for BEIR (Kamphuis et al. 2020); SQLite FTS5 fixes k1=1.2, b=0.75.
+K1, B = 0.9, 0.4
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    """Return the English Snowball stemmer (one per process)."""
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    """Return bm25s's English stopword list."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def terms(text: str) -> list[str]:
+    """Return the stemmed content words of ``text``, in order, stopwords dropped."""
+    stop = _stopwords()
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    return _stemmer().stemWords(words)
+
+
+def phrases(query: str) -> list[str]:
+    """Return the "quoted phrases" of a query, lower-cased."""
+    return [p.strip().lower() for p in _PHRASE.findall(query) if p.strip()]
+
+
+def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Return the offsets of the words of ``text`` whose stems occur in the query."""
+    wanted = set(terms(query))
+    if not wanted:
+        return []
+    matches = list(_WORD.finditer(text))
+    stems = _stemmer().stemWords([m.group().lower() for m in matches])
+    spans: list[tuple[int, int]] = []
+    for match, stem in zip(matches, stems, strict=True):
+        if stem not in wanted:
+            continue
+        start, end = match.span()
+        # Join parts of one code or name ("ERR-PAY-214", "v2.3") into one mark.
+        if spans and start - spans[-1][1] == 1 and text[start - 1] in "-_./":
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+class KeywordIndex:
+    """BM25 scores for every passage; rebuilt from the database whenever it changes."""
+
+    def __init__(self, ids: np.ndarray, texts: list[str]) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.model: bm25s.BM25 | None = None
+        if len(texts):
+            corpus = [terms(t) for t in texts]
+            self.model = bm25s.BM25(k1=K1, b=B)
+            self.model.index(_tokenized(corpus), show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, query: str) -> np.ndarray:
+        """Return the BM25 score of every passage (in ``ids`` order) for ``query``."""
+        if self.model is None:
+            return np.zeros(0, dtype=np.float32)
+        known = [t for t in terms(query) if t in self.model.vocab_dict]
+        if not known:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.model.get_scores(known), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Return up to ``k`` (passage id, score) pairs with a positive score, best first."""
+        scores = self.scores(query)
+        if allowed is not None and len(scores):
+            scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = candidates[np.lexsort((self.ids[candidates], -scores[candidates]))]
+        return [(int(self.ids[i]), float(scores[i])) for i in order]
+
+
+def _tokenized(corpus: list[list[str]]) -> bm25s.tokenization.Tokenized:
+    """Turn lists of stems into bm25s's id-based form."""
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
+    return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)

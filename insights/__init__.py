@@ -1,1 +1,48 @@
 """Insights: a self-hosted research repository with semantic search."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from insights.config import Settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the web app over one repository."""
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.from_mapping(
+        DATA_DIR=str(settings.data_dir),
+        MODEL=settings.model,
+        MAX_CONTENT_LENGTH=int(settings.max_file_mb * 1_000_000) * 4,  # a whole batch per request
+        WORKER=True,
+        PER_PAGE=10,
+    )
+    app.config.from_prefixed_env("INSIGHTS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    data_dir = Path(app.config["DATA_DIR"])
+    os.makedirs(data_dir, exist_ok=True)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+
+    from insights import web
+
+    web.init_app(app, Settings.from_env(data_dir=data_dir, model=app.config["MODEL"]))
+    return app
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Return the data folder's session key, creating it once (readable by the owner only)."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -255,6 +255,30 @@ def reindex(obj: Context, re_embed: bool) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads for requests.")
+@click.pass_obj
+@handle_errors
+def serve(obj: Context, host: str, port: int, threads: int) -> None:
+    """Serve the web app with a production WSGI server (waitress).
+
+    Example: insights serve --port 8000
+    """
+    import waitress
+
+    from insights import create_app
+
+    app = create_app({"DATA_DIR": str(obj.settings.data_dir), "MODEL": obj.settings.model})
+    repo = app.extensions["insights"]
+    # Pay for the model and the indexes now, so the first question is answered at once.
+    click.echo(f"Loading {repo.model} and the indexes…", err=True)
+    repo.search("warm up", limit=1) if repo.store.counts()["passages"] else repo.embedder.encode(["warm up"])
+    click.echo(f"Insights is serving {obj.settings.data_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="insights")
+
+
+@cli.command()
 @json_option
 @click.pass_obj
 @handle_errors

@@ -116,10 +116,9 @@ class Batch:
         return items
 
 
-def prepare(store: Store, path: Path, options: ParseOptions, batch: dict[str, Any],
+def prepare(store: Store, path: Path, source_key: str, options: ParseOptions, batch: dict[str, Any],
             settings: Settings) -> Prepared | Result | Problem:
-    """Read, parse and chunk one file; an unchanged file is a Result, a bad one a Problem."""
-    source_key = str(path.resolve())
+    """Read, parse and chunk one file known as ``source_key``; an unchanged file is a Result, a bad one a Problem."""
     options = ParseOptions(name=path.name, text_column=options.text_column, text_field=options.text_field)
     try:
         source = read_source(path, options, int(settings.max_file_mb * 1_000_000))

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, discover
 from insights import search as searching
+from insights.atomic import atomic_write
 from insights.config import Settings
 from insights.embedder import Embedder, make_embedder
 from insights.errors import DocumentNotFound, InsightsError, ModelMismatch
@@ -23,7 +25,7 @@ from insights.filters import Filters
 from insights.ingestion import Batch, IngestReport, Prepared, prepare
 from insights.keyword import KeywordIndex
 from insights.store import Store
-from insights.vectors import VectorIndex, _atomic_write
+from insights.vectors import VectorIndex
 
 
 class Repository:
@@ -137,21 +139,34 @@ class Repository:
         Batch ``metadata`` (kind, tags, participant, ...) fills fields a file does not set itself.
         With ``prune``, documents from the given folders whose files are gone are removed.
         """
-        options = options or ParseOptions()
-        report = IngestReport()
         paths = list(paths)
+        found = list(discover(paths))
+        files = [(f, str(f.resolve())) if isinstance(f, Path) else f for f in found]
+        report = self._ingest(files, metadata or {}, options or ParseOptions(), progress)
+        if prune:
+            report.removed = self._prune(paths)
+        return report
+
+    def ingest_upload(self, path: Path, name: str, metadata: dict[str, Any] | None = None,
+                      options: ParseOptions | None = None) -> IngestReport:
+        """Ingest one uploaded file; uploads are known by name, so the same file again is unchanged."""
+        return self._ingest([(path, f"upload:{name}")], metadata or {}, options or ParseOptions(), None)
+
+    def _ingest(self, files: list[tuple[Path, str] | Problem], metadata: dict[str, Any], options: ParseOptions,
+                progress: Callable[[int, int, str], None] | None) -> IngestReport:
+        """Prepare files, write them in embedding-sized batches, then persist the index."""
+        report = IngestReport()
         with self._writing():
             self.check_model()
             batch = Batch(self.settings.ingest_batch)
             self.index()
-            found = list(discover(paths))
-            for done, item in enumerate(found, 1):
+            for done, item in enumerate(files, 1):
                 if progress:
-                    progress(done, len(found), str(item.path if isinstance(item, Problem) else item))
+                    progress(done, len(files), item.path if isinstance(item, Problem) else str(item[0]))
                 if isinstance(item, Problem):
                     report.failed.append(item)
                     continue
-                prepared = prepare(self.store, item, options, metadata or {}, self.settings)
+                prepared = prepare(self.store, item[0], item[1], options, metadata, self.settings)
                 if isinstance(prepared, Prepared):
                     batch.add(prepared)
                     if batch.full:
@@ -159,8 +174,6 @@ class Repository:
                 else:
                     report.record(prepared)
             self._write(batch.take(), report)
-            if prune:
-                report.removed = self._prune(paths)
             self._save_index()
             self._collect_originals()
         return report
@@ -252,15 +265,43 @@ class Repository:
     def search(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
                offset: int = 0) -> list[searching.Hit]:
         """Return the passages that best answer ``query``, each with its citation."""
+        ranked = self._rank(query, mode, filters, max(searching.DEPTH, offset + limit))
+        return searching.hydrate(self.store, ranked[offset : offset + limit], query)
+
+    def search_page(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
+                    offset: int = 0) -> dict[str, Any]:
+        """Return one page of hits with the number of candidates and facet counts over all of them."""
+        ranked = self._rank(query, mode, filters, max(searching.DEPTH, offset + limit))
+        return {
+            "hits": searching.hydrate(self.store, ranked[offset : offset + limit], query),
+            "total": len(ranked),
+            "facets": searching.facets(self.store.db, [i for i, _ in ranked]),
+        }
+
+    def _rank(self, query: str, mode: str, filters: Filters | None, depth: int) -> list[tuple[int, float]]:
+        """Validate a search and return its ranked candidates."""
         if mode not in searching.MODES:
             raise InsightsError(f"unknown search mode {mode!r}; use one of {', '.join(searching.MODES)}")
         if not query.strip():
             raise InsightsError("the question is empty")
         if mode == "keyword":
-            return searching.run(self.store, None, self.keywords(), None, query, mode, limit, filters, offset)
+            return searching.rank(self.store, None, self.keywords(), None, query, mode, filters, depth)
         self.check_model()
         keywords = self.keywords() if mode == "hybrid" else None
-        return searching.run(self.store, self.index(), keywords, self.embedder, query, mode, limit, filters, offset)
+        return searching.rank(self.store, self.index(), keywords, self.embedder, query, mode, filters, depth)
+
+    def set_tags(self, document_id: int, tags: Iterable[str]) -> list[str]:
+        """Replace a document's tags; return them as stored.
+
+        :raises DocumentNotFound: when no document has this id.
+        """
+        clean = normalize_tags(list(tags))
+        with self._writing():
+            self.document(document_id, with_passages=False)
+            with self.store.transaction() as db:
+                db.execute("DELETE FROM tags WHERE document_id = ?", (document_id,))
+                db.executemany("INSERT INTO tags (document_id, tag) VALUES (?, ?)", [(document_id, t) for t in clean])
+        return clean
 
     def documents(self) -> list[dict[str, Any]]:
         """Return every document's fields and passage count, newest first."""
@@ -311,4 +352,4 @@ class Repository:
 def _keep_original(path: Path, data: bytes) -> None:
     """Store an original file once under its content hash."""
     if not path.exists():
-        _atomic_write(path, data)
+        atomic_write(path, data)

@@ -91,19 +91,18 @@ def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str
     return "".join(out)
 
 
-def run(store: Store, index: VectorIndex | None, keywords: KeywordIndex | None, embedder: Embedder | None,
-        query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
-        offset: int = 0) -> list[Hit]:
-    """Answer ``query`` with up to ``limit`` hits, ranked within the filtered passages only.
+def rank(store: Store, index: VectorIndex | None, keywords: KeywordIndex | None, embedder: Embedder | None,
+         query: str, mode: str = "hybrid", filters: Filters | None = None,
+         depth: int = DEPTH) -> list[tuple[int, float]]:
+    """Return every candidate for ``query`` as (passage id, score), best first, within the filters only.
 
-    "Quoted phrases" in the query must appear in every hit.
+    "Quoted phrases" in the query must appear in every candidate.
     """
     filters = filters or Filters()
     quoted = phrases(query)
     if quoted:
         filters = replace(filters, contains=filters.contains + tuple(quoted))
     allowed = allowed_ids(store.db, filters)
-    depth = max(DEPTH, offset + limit)
     rankings = []
     if mode in ("keyword", "hybrid"):
         assert keywords is not None
@@ -112,8 +111,32 @@ def run(store: Store, index: VectorIndex | None, keywords: KeywordIndex | None, 
         assert index is not None and embedder is not None
         vector = embedder.encode([query])[0]
         rankings.append(semantic_search(index, vector, allowed, depth))
-    ranked = fuse(rankings) if mode == "hybrid" else rankings[0]
-    return hydrate(store, ranked[offset : offset + limit], query)
+    return fuse(rankings) if mode == "hybrid" else rankings[0]
+
+
+FACETS = {
+    "kind": "d.kind",
+    "competitor": "coalesce(p.competitor, d.competitor)",
+    "participant": "coalesce(p.participant, d.participant)",
+    "segment": "coalesce(p.segment, d.segment)",
+}
+
+
+def facets(db: sqlite3.Connection, passage_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
+    """Count the candidates by kind, competitor, participant, segment and tag, most common first."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    if not passage_ids:
+        return {name: [] for name in (*FACETS, "tag")}
+    marks = ",".join("?" * len(passage_ids))
+    for name, expression in FACETS.items():
+        out[name] = [(r[0], r[1]) for r in db.execute(
+            f"""SELECT {expression} AS value, count(*) AS n FROM passages p JOIN documents d ON d.id = p.document_id
+                WHERE p.id IN ({marks}) AND value IS NOT NULL GROUP BY value ORDER BY n DESC, value""",
+            passage_ids)]
+    out["tag"] = [(r[0], r[1]) for r in db.execute(
+        f"""SELECT t.tag, count(*) AS n FROM passages p JOIN tags t ON t.document_id = p.document_id
+            WHERE p.id IN ({marks}) GROUP BY t.tag ORDER BY n DESC, t.tag""", passage_ids)]
+    return out
 
 
 def hydrate(store: Store, ranked: list[tuple[int, float]], query: str) -> list[Hit]:

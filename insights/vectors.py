@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from insights.atomic import atomic_write
 
 try:
     import faiss
@@ -57,9 +57,9 @@ class VectorIndex:
 
     def save(self, directory: Path, manifest: dict[str, Any]) -> None:
         """Write the index, then its manifest, each atomically, so a crash leaves a detectable old pair."""
-        _atomic_write(directory / INDEX_FILE, faiss.serialize_index(self.index).tobytes())
+        atomic_write(directory / INDEX_FILE, faiss.serialize_index(self.index).tobytes())
         manifest = {**manifest, "dimension": self.dimension, "count": len(self)}
-        _atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
+        atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
 
     @classmethod
     def load(cls, directory: Path) -> tuple[VectorIndex, dict[str, Any]] | None:
@@ -75,23 +75,3 @@ class VectorIndex:
         if len(vectors) != manifest.get("count"):
             return None
         return vectors, manifest
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file, fsync it, and rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

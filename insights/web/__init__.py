@@ -1,0 +1,59 @@
+"""The web app's wiring: the shared repository, blueprints, CSRF, security headers, the worker."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_wtf.csrf import CSRFProtect
+
+from insights.config import Settings
+from insights.jobs import Worker
+from insights.repository import Repository
+
+csrf = CSRFProtect()
+
+#: No inline script or style, nothing from other origins, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def get_repository() -> Repository:
+    """Return the app's repository (model, index and database are shared by all requests)."""
+    return current_app.extensions["insights"]
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Attach the repository, the blueprints and the upload worker to the app."""
+    repo = Repository(settings)
+    app.extensions["insights"] = repo
+    csrf.init_app(app)
+
+    from insights.web import api, documents, errors, search, upload
+
+    for module in (search, documents, upload, api, errors):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # JSON clients send no form token; the API has no cookie-authenticated state
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_appcontext
+    def close_connection(exception: BaseException | None) -> None:
+        repo.close()
+
+    if app.config["WORKER"] and not app.config.get("TESTING"):
+        start_worker(app)
+
+
+def start_worker(app: Flask) -> Worker:
+    """Start the background thread that works the upload queue."""
+    worker = Worker(app.extensions["insights"])
+    app.extensions["insights.worker"] = worker
+    worker.start()
+    return worker

@@ -1,0 +1,187 @@
+"""The JSON API under /api/v1: search, documents, tags, uploads and their batches."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import HTTPException
+from werkzeug.utils import secure_filename
+
+from ingest.parsers import supported_suffixes
+from insights import jobs
+from insights.errors import ConfigError, DocumentNotFound, InsightsError, ModelMismatch
+from insights.filters import Filters
+from insights.web import get_repository
+from insights.web.openapi import openapi_document
+from insights.web.params import BadRequest, batch_metadata, filters_from, search_params
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+# -- errors: always JSON under /api/ ------------------------------------------------------------
+
+
+def wants_json() -> bool:
+    """Return whether the current request should get JSON errors rather than HTML pages."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    """Return the API's error body, ``{"error": {"status", "message"}}``, with that status."""
+    response = jsonify(error={"status": status, "message": message})
+    response.status_code = status
+    response.headers.extend(headers or [])
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Return any HTTP error (abort, 405, 413, the 500 for an unhandled exception) as JSON."""
+    status = error.code or 500
+    message = error.description or error.name
+    if status == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+        message = f"the request is larger than the {current_app.config['MAX_CONTENT_LENGTH']:,} bytes allowed"
+    elif status == 500:
+        message = "internal server error"  # never leak a traceback's details to a client
+    # Keep headers such as 405's Allow, but not the HTML content type werkzeug would send.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return json_error(status, message, headers)
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(error: BadRequest) -> Response:
+    """Return an invalid parameter as 400 with the validator's message."""
+    return json_error(400, str(error))
+
+
+@bp.errorhandler(DocumentNotFound)
+def not_found(error: DocumentNotFound) -> Response:
+    """Return a missing document as 404."""
+    return json_error(404, str(error))
+
+
+@bp.errorhandler(ModelMismatch)
+def model_mismatch(error: ModelMismatch) -> Response:
+    """Return a repository embedded with another model as 409: the data conflicts with the configuration."""
+    return json_error(409, str(error))
+
+
+@bp.errorhandler(ConfigError)
+def config_error(error: ConfigError) -> Response:
+    """Return a server misconfiguration (a missing model, say) as 500 with its actionable message."""
+    return json_error(500, str(error))
+
+
+@bp.errorhandler(InsightsError)
+def insights_error(error: InsightsError) -> Response:
+    """Return any other library error as 400: its message says what the caller can fix."""
+    return json_error(400, str(error))
+
+
+# -- search and documents -------------------------------------------------------------------------
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Return one page of cited passages answering ``q``, with facet counts over every candidate."""
+    params = search_params(request.args, current_app.config["PER_PAGE"])
+    if not params.query:
+        raise BadRequest("'q' is required: the question to search for")
+    page = get_repository().search_page(params.query, params.mode, params.limit, params.filters, params.offset)
+    return jsonify(
+        query=params.query, mode=params.mode, filters=params.filters.to_dict(), total=page["total"],
+        offset=params.offset, limit=params.limit, hits=[hit.to_dict() for hit in page["hits"]],
+        facets={name: [{"value": value, "count": count} for value, count in values]
+                for name, values in page["facets"].items()},
+    )
+
+
+def _listed(doc: dict[str, Any], filters: Filters) -> bool:
+    """Return whether a document passes the list's kind, tag and competitor filters (as search matches them)."""
+    competitors = {c.lower() for c in filters.competitor}
+    return ((not filters.kind or doc["kind"] in filters.kind)
+            and all(tag.lower() in doc["tags"] for tag in filters.tag)  # stored tags are lower case
+            and (not competitors or (doc["competitor"] or "").lower() in competitors))
+
+
+@bp.get("/documents")
+def documents() -> Response:
+    """Return every document's fields and passage count, newest first, optionally filtered."""
+    filters = filters_from(request.args)  # validates kind the same way search does
+    return jsonify(documents=[d for d in get_repository().documents() if _listed(d, filters)])
+
+
+@bp.get("/documents/<int:document_id>")
+def document(document_id: int) -> Response:
+    """Return one document with its full text and its passages."""
+    return jsonify(document=get_repository().document(document_id))
+
+
+@bp.delete("/documents/<int:document_id>")
+def delete_document(document_id: int) -> Response:
+    """Delete a document with its passages and vectors."""
+    get_repository().remove(document_id)
+    return Response(status=204)
+
+
+@bp.put("/documents/<int:document_id>/tags")
+def set_tags(document_id: int) -> Response:
+    """Replace a document's tags with the JSON body's ``tags``; return them as stored."""
+    body = request.get_json(silent=True)  # malformed JSON or another content type gets our 400, not werkzeug's
+    tags = body.get("tags") if isinstance(body, dict) else None
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise BadRequest('send a JSON body like {"tags": ["onboarding", "mobile"]}')
+    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags))
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+
+
+def _upload_name(upload: FileStorage) -> str:
+    """Return an upload's safe file name.
+
+    :raises BadRequest: when nothing of the name is usable or no parser reads its suffix.
+    """
+    name = secure_filename(upload.filename or "")
+    if not name:
+        raise BadRequest(f"file {upload.filename!r} has no usable name")
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in supported_suffixes():
+        raise BadRequest(f"file {upload.filename!r}: unsupported file type {suffix or '(no suffix)'!r}; "
+                         f"supported: {', '.join(supported_suffixes())}")
+    return name
+
+
+@bp.post("/uploads")
+def upload() -> tuple[Response, int, dict[str, str]]:
+    """Queue uploaded ``files`` as one batch with shared metadata; return the batch, 202 Accepted."""
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise BadRequest("attach one or more files as multipart parts named 'files'")
+    metadata = batch_metadata(request.form)
+    # Every name is checked before anything is stored: a bad file refuses the whole request.
+    named = [(_upload_name(part), part.stream) for part in uploads]
+    repo = get_repository()
+    batch_id = jobs.submit(repo, named, metadata)
+    worker = current_app.extensions.get("insights.worker")
+    if worker is not None:
+        worker.wake.set()  # start now rather than at the worker's next poll
+    return jsonify(batch=jobs.batch(repo, batch_id)), 202, {"Location": url_for(".batch", batch_id=batch_id)}
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id: int) -> Response:
+    """Return an upload batch: each file's status, counts by status, and whether it has finished."""
+    found = jobs.batch(get_repository(), batch_id)
+    if found is None:
+        abort(404, f"no batch with id {batch_id}")
+    return jsonify(batch=found)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """Return the OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())

@@ -1,0 +1,120 @@
+"""The library of documents and the document page: full text with every passage anchored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response
+
+from ingest.metadata import KINDS, normalize_tags
+from insights.errors import DocumentNotFound
+from insights.web import get_repository
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+SORTS = {
+    "newest": (lambda d: d["updated_at"], True),
+    "title": (lambda d: d["title"].lower(), False),
+    "date": (lambda d: d["date"] or "", True),
+    "passages": (lambda d: d["passages"], True),
+}
+
+
+def get_document(document_id: int) -> dict[str, Any]:
+    """Return a document with its passages, or abort with 404."""
+    try:
+        return get_repository().document(document_id)
+    except DocumentNotFound as ex:
+        abort(404, str(ex))
+
+
+@bp.get("")
+def index() -> str:
+    """List every document, filtered by kind, tag, competitor and date, sorted as asked."""
+    docs = get_repository().documents()
+    args = request.args
+    kind, tag, competitor = args.get("kind", ""), args.get("tag", ""), args.get("competitor", "")
+    date_from, date_to = args.get("from", ""), args.get("to", "")
+    all_tags = sorted({t for d in docs for t in d["tags"]})
+    competitors = sorted({d["competitor"] for d in docs if d["competitor"]})
+    shown = [d for d in docs if (not kind or d["kind"] == kind) and (not tag or tag in d["tags"])
+             and (not competitor or d["competitor"] == competitor)
+             and (not date_from or (d["date"] or "") >= date_from)
+             and (not date_to or (d["date"] or "\uffff") <= date_to + "\uffff")]
+    sort = args.get("sort", "newest") if args.get("sort") in SORTS else "newest"
+    key, reverse = SORTS[sort]
+    shown.sort(key=key, reverse=reverse)
+    return render_template("documents.html", docs=shown, total=len(docs), kinds=KINDS, tags=all_tags,
+                           competitors=competitors, sort=sort, sorts=list(SORTS))
+
+
+@bp.get("/<int:document_id>")
+def show(document_id: int) -> str:
+    """Show a document's full text, each passage anchored, the cited one highlighted."""
+    doc = get_document(document_id)
+    cited = request.args.get("passage", type=int)
+    return render_template("document.html", doc=doc, segments=segments(doc), cited=cited)
+
+
+def segments(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    """Split the text into runs: each passage's exact span, and the text between passages."""
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    position = 0
+    for passage in sorted(doc["passages"], key=lambda p: p["char_start"]):
+        if passage["char_start"] > position:
+            out.append((doc["text"][position : passage["char_start"]], None))
+        out.append((doc["text"][passage["char_start"] : passage["char_end"]], passage))
+        position = passage["char_end"]
+    if position < len(doc["text"]):
+        out.append((doc["text"][position:], None))
+    return out
+
+
+@bp.get("/<int:document_id>/original")
+def original(document_id: int) -> Response:
+    """Download the document's original file, byte for byte."""
+    doc = get_document(document_id)
+    path = get_repository().original_path(document_id)
+    return send_file(path, as_attachment=True, download_name=doc["filename"])
+
+
+@bp.post("/<int:document_id>/tags")
+def tags(document_id: int) -> Response:
+    """Replace a document's tags with the comma-separated list submitted."""
+    try:
+        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")))
+    except DocumentNotFound as ex:
+        abort(404, str(ex))
+    flash("Tags saved.")
+    return redirect(url_for("documents.show", document_id=document_id))
+
+
+@bp.post("/<int:document_id>/delete")
+def delete(document_id: int) -> Response:
+    """Delete a document, its passages and vectors, after the confirmation form."""
+    try:
+        doc = get_repository().remove(document_id)
+    except DocumentNotFound as ex:
+        abort(404, str(ex))
+    flash(f"Deleted “{doc['title']}”.")
+    return redirect(url_for("documents.index"))
+
+
+@bp.post("/delete")
+def bulk_delete() -> Response:
+    """Delete every document ticked in the library."""
+    ids = request.form.getlist("document", type=int)
+    if not ids:
+        flash("Tick the documents to delete first.")
+        return redirect(url_for("documents.index"))
+    repo = get_repository()
+    deleted = 0
+    for document_id in ids:
+        try:
+            repo.remove(document_id)
+            deleted += 1
+        except DocumentNotFound:
+            continue  # already gone: deleting twice is not an error
+    flash(f"Deleted {deleted} document{'s' if deleted != 1 else ''}.")
+    return redirect(url_for("documents.index"))

@@ -1,0 +1,314 @@
+"""The OpenAPI 3.1 description of the JSON API, written out as data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest.metadata import KINDS
+from ingest.parsers import supported_suffixes
+from insights.jobs import FINAL, QUEUED, RUNNING
+from insights.search import MODES
+
+Schema = dict[str, Any]
+
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+OPTIONAL_STRING: Schema = {"type": ["string", "null"]}
+OBJECT: Schema = {"type": "object"}
+STRINGS: Schema = {"type": "array", "items": STRING}
+
+
+def _ref(name: str) -> Schema:
+    """Return a reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Schema], description: str = "") -> Schema:
+    """Return an object schema whose every listed property is always present."""
+    schema: Schema = {"type": "object", "properties": properties, "required": list(properties)}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _json(schema: Schema, description: str) -> dict[str, Any]:
+    """Return a response carrying JSON of ``schema``."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+#: The error responses, each the same JSON shape.
+ERRORS = {
+    "400": "A parameter or the body is invalid; the message says which and why.",
+    "404": "No such document, batch or path.",
+    "405": "The path exists but not with this method.",
+    "409": "The repository was embedded with another model than the one configured.",
+    "413": "The request is larger than the server accepts.",
+    "500": "Something went wrong on the server.",
+}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    """Return the listed error responses."""
+    return {code: {"$ref": f"#/components/responses/Error{code}"} for code in codes}
+
+
+def _query(name: str, schema: Schema, description: str, repeatable: bool = False) -> dict[str, Any]:
+    """Return a query parameter; a repeatable one is sent as ``?tag=a&tag=b``."""
+    if repeatable:
+        return {"name": name, "in": "query", "description": description,
+                "schema": {"type": "array", "items": schema}, "style": "form", "explode": True}
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+def _id(name: str, what: str) -> dict[str, Any]:
+    """Return an integer path parameter."""
+    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.", "schema": INTEGER}
+
+
+DATE_RULE = "an ISO date, 2026-03-14 or 2026-03"
+
+FILTER_PARAMETERS = [
+    _query("kind", {"type": "string", "enum": list(KINDS)}, "Only this kind of source; several match any.", True),
+    _query("tag", STRING, "Only documents with this tag; several must all match.", True),
+    _query("participant", STRING, "Only this participant (case-insensitive); several match any.", True),
+    _query("segment", STRING, "Only this customer segment; several match any.", True),
+    _query("competitor", STRING, "Only passages about this competitor; several match any.", True),
+    _query("author", STRING, "Only documents by this author; several match any.", True),
+    _query("document", INTEGER, "Only passages of this document id; several match any.", True),
+    _query("from", STRING, f"Only passages dated on or after this day: {DATE_RULE}."),
+    _query("to", STRING, f"Only passages dated on or before this day (a month means all of it): {DATE_RULE}."),
+]
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": _object({"error": _object({"status": INTEGER, "message": STRING})}, "Every error, whatever its status."),
+    "Filters": {
+        "type": "object",
+        "description": "The filters that were set; unset ones are left out.",
+        "properties": {
+            **{name: STRINGS for name in ("kind", "tag", "participant", "segment", "competitor", "author")},
+            "document": {"type": "array", "items": INTEGER},
+            "date_from": STRING,
+            "date_to": STRING,
+            "contains": {**STRINGS, "description": 'Phrases every passage must contain, from "quoted" query parts.'},
+        },
+    },
+    "Hit": _object({
+        "passage_id": INTEGER,
+        "document_id": INTEGER,
+        "title": STRING,
+        "kind": STRING,
+        "text": {**STRING, "description": "The passage, exactly the document's text[char_start:char_end]."},
+        "snippet": {**STRING, "description": "The text with matched query terms wrapped in **."},
+        "score": {"type": "number", "description": "Higher is better; comparable only within one search."},
+        "char_start": INTEGER,
+        "char_end": INTEGER,
+        "locator": {**OBJECT, "description": "Where in the source: heading, page, row, speaker or timestamp."},
+        "date": OPTIONAL_STRING,
+        "participant": OPTIONAL_STRING,
+        "segment": OPTIONAL_STRING,
+        "competitor": OPTIONAL_STRING,
+        "author": OPTIONAL_STRING,
+        "source": STRING,
+        "tags": STRINGS,
+        "metadata": OBJECT,
+        "highlights": {"type": "array", "description": "Offsets of matched terms inside text.",
+                       "items": {"type": "array", "items": INTEGER, "minItems": 2, "maxItems": 2}},
+    }, "One passage that answers the question, with everything needed to cite it."),
+    "Facet": _object({"value": STRING, "count": INTEGER}),
+    "SearchResult": _object({
+        "query": STRING,
+        "mode": {"type": "string", "enum": list(MODES)},
+        "filters": _ref("Filters"),
+        "total": {**INTEGER, "description": "Candidates found (at most the ranking depth), for paging."},
+        "offset": INTEGER,
+        "limit": INTEGER,
+        "hits": {"type": "array", "items": _ref("Hit")},
+        "facets": {"type": "object", "description": "Counts over all candidates by kind, competitor, "
+                   "participant, segment and tag, most common first.",
+                   "additionalProperties": {"type": "array", "items": _ref("Facet")}},
+    }),
+    "DocumentSummary": _object({
+        "id": INTEGER,
+        "source": STRING,
+        "filename": STRING,
+        "format": STRING,
+        "title": STRING,
+        "kind": STRING,
+        "date": OPTIONAL_STRING,
+        "participant": OPTIONAL_STRING,
+        "segment": OPTIONAL_STRING,
+        "competitor": OPTIONAL_STRING,
+        "author": OPTIONAL_STRING,
+        "size": {**INTEGER, "description": "The original file's size in bytes."},
+        "added_at": STRING,
+        "updated_at": STRING,
+        "passages": {**INTEGER, "description": "How many passages the document was cut into."},
+        "tags": STRINGS,
+    }),
+    "Passage": _object({
+        "id": INTEGER,
+        "document_id": INTEGER,
+        "seq": INTEGER,
+        "text": STRING,
+        "char_start": INTEGER,
+        "char_end": INTEGER,
+        "locator": OBJECT,
+        "metadata": OBJECT,
+        "participant": OPTIONAL_STRING,
+        "segment": OPTIONAL_STRING,
+        "competitor": OPTIONAL_STRING,
+        "date": OPTIONAL_STRING,
+    }),
+    "Document": _object({
+        "id": INTEGER,
+        "source": STRING,
+        "filename": STRING,
+        "format": STRING,
+        "title": STRING,
+        "kind": STRING,
+        "date": OPTIONAL_STRING,
+        "participant": OPTIONAL_STRING,
+        "segment": OPTIONAL_STRING,
+        "competitor": OPTIONAL_STRING,
+        "author": OPTIONAL_STRING,
+        "size": INTEGER,
+        "added_at": STRING,
+        "updated_at": STRING,
+        "tags": STRINGS,
+        "text": {**STRING, "description": "The full extracted text; passages are slices of it."},
+        "metadata": OBJECT,
+        "passages": {"type": "array", "items": _ref("Passage")},
+    }, "One document with its full text and its passages in reading order."),
+    "Job": _object({
+        "id": INTEGER,
+        "filename": {**STRING, "description": "The sanitised file name."},
+        "size": INTEGER,
+        "status": {"type": "string", "enum": [QUEUED, RUNNING, *FINAL]},
+        "message": {**OPTIONAL_STRING, "description": "Why a file failed, or what was only partly read."},
+        "document_id": {"type": ["integer", "null"]},
+        "passages": {"type": ["integer", "null"]},
+    }),
+    "Batch": _object({
+        "id": INTEGER,
+        "created_at": STRING,
+        "metadata": {**OBJECT, "description": "The metadata given once for every file of the batch."},
+        "jobs": {"type": "array", "items": _ref("Job")},
+        "counts": _object({state: INTEGER for state in (QUEUED, RUNNING, *FINAL)}),
+        "total": INTEGER,
+        "done": INTEGER,
+        "finished": {"type": "boolean", "description": "Whether every job has reached a final status."},
+    }, "Files uploaded together, each ingested by its own job."),
+    "Tags": _object({"id": INTEGER, "tags": STRINGS}),
+}
+
+
+def _paths() -> dict[str, Any]:
+    """Return the API's paths, operations named after their Flask endpoints."""
+    suffixes = ", ".join(supported_suffixes())
+    return {
+        "/api/v1/search": {"get": {
+            "operationId": "search", "tags": ["search"],
+            "summary": "Find the passages that best answer a question.",
+            "parameters": [
+                {**_query("q", STRING, 'The question; "quoted phrases" must appear verbatim.'), "required": True},
+                _query("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"},
+                       "Keyword (BM25), semantic (embeddings) or both fused."),
+                _query("limit", {**INTEGER, "minimum": 1, "maximum": 200, "default": 10}, "Hits per page."),
+                _query("offset", {**INTEGER, "minimum": 0, "maximum": 10_000, "default": 0}, "Hits to skip."),
+                _query("page", {**INTEGER, "minimum": 1, "maximum": 1000}, "A 1-based page; offset wins."),
+                *FILTER_PARAMETERS,
+            ],
+            "responses": {"200": _json(_ref("SearchResult"), "One page of hits."), **_errors("400", "409", "500")},
+        }},
+        "/api/v1/documents": {"get": {
+            "operationId": "documents", "tags": ["documents"],
+            "summary": "List every document, newest first.",
+            "parameters": [p for p in FILTER_PARAMETERS if p["name"] in ("kind", "tag", "competitor")],
+            "responses": {
+                "200": _json(_object({"documents": {"type": "array", "items": _ref("DocumentSummary")}}),
+                             "The documents, without their text."),
+                **_errors("400", "500"),
+            },
+        }},
+        "/api/v1/documents/{document_id}": {
+            "parameters": [_id("document_id", "document")],
+            "get": {
+                "operationId": "document", "tags": ["documents"],
+                "summary": "Fetch one document with its full text and passages.",
+                "responses": {"200": _json(_object({"document": _ref("Document")}), "The document."),
+                              **_errors("404", "500")},
+            },
+            "delete": {
+                "operationId": "delete_document", "tags": ["documents"],
+                "summary": "Delete a document with its passages and vectors.",
+                "responses": {"204": {"description": "Deleted."}, **_errors("404", "500")},
+            },
+        },
+        "/api/v1/documents/{document_id}/tags": {
+            "parameters": [_id("document_id", "document")],
+            "put": {
+                "operationId": "set_tags", "tags": ["documents"],
+                "summary": "Replace a document's tags.",
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": _object({"tags": STRINGS})}}},
+                "responses": {"200": _json(_ref("Tags"), "The tags as stored: lower case, sorted, de-duplicated."),
+                              **_errors("400", "404", "500")},
+            },
+        },
+        "/api/v1/uploads": {"post": {
+            "operationId": "upload", "tags": ["uploads"],
+            "summary": "Queue files for ingest as one batch.",
+            "description": f"Supported suffixes: {suffixes}. One unsupported or unnamed file refuses the whole "
+                           "request. Poll the batch at the Location header until `finished`.",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {
+                "schema": {"type": "object", "required": ["files"], "properties": {
+                    "files": {"type": "array", "minItems": 1,
+                              "items": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                    "kind": {"type": "string", "enum": list(KINDS)},
+                    "tags": {**STRINGS, "description": "Repeat the field or separate tags with commas."},
+                    "participant": STRING,
+                    "segment": STRING,
+                    "competitor": STRING,
+                    "author": STRING,
+                    "date": {**STRING, "description": DATE_RULE},
+                    "text_column": {**STRING, "description": "The CSV column holding free text; detected if unset."},
+                    "text_field": {**STRING, "description": "The JSON Lines field with free text; detected if unset."},
+                }},
+            }}},
+            "responses": {
+                "202": {**_json(_object({"batch": _ref("Batch")}), "Queued."),
+                        "headers": {"Location": {"description": "The batch's URL.", "schema": STRING}}},
+                **_errors("400", "413", "500"),
+            },
+        }},
+        "/api/v1/batches/{batch_id}": {"get": {
+            "operationId": "batch", "tags": ["uploads"],
+            "summary": "Follow an upload batch: each file's status and the counts.",
+            "parameters": [_id("batch_id", "batch")],
+            "responses": {"200": _json(_object({"batch": _ref("Batch")}), "The batch."), **_errors("404", "500")},
+        }},
+        "/api/v1/openapi.json": {"get": {
+            "operationId": "openapi", "tags": ["meta"],
+            "summary": "This document.",
+            "responses": {"200": _json(OBJECT, "The OpenAPI 3.1 description of the API.")},
+        }},
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document for /api/v1."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Insights API",
+            "version": "1",
+            "summary": "Search, browse, tag and upload user research in a self-hosted Insights repository.",
+            "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.',
+        },
+        "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "meta"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {f"Error{code}": _json(_ref("Error"), text) for code, text in ERRORS.items()},
+        },
+    }

@@ -1,0 +1,108 @@
+"""Read and validate request parameters shared by the pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ingest.metadata import KINDS, normalize_date, normalize_tags
+from insights.filters import Filters
+from insights.search import MODES
+
+#: Filter parameters, as they appear in URLs.
+FILTER_FIELDS = ("kind", "tag", "participant", "segment", "competitor", "author", "document")
+
+
+class BadRequest(ValueError):
+    """A parameter is invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A validated search request."""
+
+    query: str
+    mode: str = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+    limit: int = 10
+    offset: int = 0
+
+
+def _values(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    """Return the non-blank values of a repeatable parameter."""
+    return tuple(v.strip() for v in args.getlist(name) if v.strip())
+
+
+def _date(args: MultiDict[str, str], name: str) -> str | None:
+    """Return an ISO date parameter, or None when absent."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    date = normalize_date(raw)
+    if date is None:
+        raise BadRequest(f"'{name}' must be a date like 2026-03-14, not {raw!r}")
+    return date
+
+
+def _int(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
+    """Return an integer parameter within bounds."""
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"'{name}' must be between {low} and {high}")
+    return value
+
+
+def filters_from(args: MultiDict[str, str]) -> Filters:
+    """Build search filters from query parameters.
+
+    :raises BadRequest: for an unknown kind, a bad date or a non-numeric document id.
+    """
+    kinds = _values(args, "kind")
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise BadRequest(f"unknown kind {unknown[0]!r}; use one of {', '.join(KINDS)}")
+    try:
+        documents = tuple(int(d) for d in _values(args, "document"))
+    except ValueError:
+        raise BadRequest("'document' must be a document id") from None
+    return Filters(kind=kinds, tag=_values(args, "tag"), participant=_values(args, "participant"),
+                   segment=_values(args, "segment"), competitor=_values(args, "competitor"),
+                   author=_values(args, "author"), document=documents,
+                   date_from=_date(args, "from"), date_to=_date(args, "to"))
+
+
+def search_params(args: MultiDict[str, str], per_page: int = 10) -> SearchParams:
+    """Validate a search request: ``q``, ``mode``, ``limit``, ``offset`` or ``page``, and the filters.
+
+    :raises BadRequest: with the first problem found.
+    """
+    mode = args.get("mode", "hybrid") or "hybrid"
+    if mode not in MODES:
+        raise BadRequest(f"'mode' must be one of {', '.join(MODES)}")
+    limit = _int(args, "limit", per_page, 1, 200)
+    page = _int(args, "page", 1, 1, 1000)
+    offset = _int(args, "offset", (page - 1) * limit, 0, 10_000)
+    return SearchParams(args.get("q", "").strip(), mode, filters_from(args), limit, offset)
+
+
+def batch_metadata(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Validate the metadata entered once for a batch of uploads.
+
+    :raises BadRequest: for an unknown kind or a bad date.
+    """
+    kind = form.get("kind", "").strip()
+    if kind and kind not in KINDS:
+        raise BadRequest(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    metadata: dict[str, Any] = {"kind": kind or None, "date": _date(form, "date"),
+                                "tags": normalize_tags(",".join(form.getlist("tags")))}
+    for name in ("participant", "segment", "competitor", "author", "text_column", "text_field"):
+        metadata[name] = form.get(name, "").strip() or None
+    return {k: v for k, v in metadata.items() if v}

@@ -1,0 +1,114 @@
+"""The search page: one question box, quote cards, facets, pages, and exports of the result set."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from insights.errors import InsightsError
+from insights.search import Hit
+from insights.web import get_repository
+from insights.web.params import FILTER_FIELDS, BadRequest, search_params
+
+bp = Blueprint("search", __name__)
+
+#: How many hits an export holds at most: the whole ranked candidate set.
+EXPORT_LIMIT = 200
+
+
+@bp.get("/")
+def index() -> str:
+    """Show the question box and, for a question, one page of quote cards with facets."""
+    error = None
+    result: dict[str, Any] | None = None
+    params = None
+    try:
+        params = search_params(request.args, current_app.config["PER_PAGE"])
+        if params.query:
+            result = get_repository().search_page(params.query, params.mode, params.limit, params.filters,
+                                                  params.offset)
+    except (BadRequest, InsightsError) as ex:
+        error = str(ex)
+    return render_template("search.html", params=params, result=result, error=error,
+                           active=active_filters(), filter_url=filter_url, page_url=page_url, citation=citation)
+
+
+@bp.get("/export.<any(csv, md):fmt>")
+def export(fmt: str) -> Response:
+    """Download the current result set as CSV or Markdown, one quote with its citation per hit."""
+    params = search_params(request.args)
+    hits = get_repository().search(params.query, params.mode, EXPORT_LIMIT, params.filters) if params.query else []
+    if fmt == "csv":
+        body, mimetype = export_csv(hits), "text/csv"
+    else:
+        body, mimetype = export_markdown(params.query, hits), "text/markdown"
+    name = f"insights-export.{fmt}"
+    return Response(body, mimetype=f"{mimetype}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def citation(hit: Hit) -> str:
+    """Return a one-line citation: title, kind, speaker or participant, place in the source, date."""
+    where = ", ".join(f"{k} {v}" for k, v in hit.locator.items())
+    parts = [hit.title, hit.kind.replace("-", " "), hit.participant, hit.competitor, where, hit.date]
+    return " · ".join(p for p in parts if p)
+
+
+def _cell(value: Any) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown, never run."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(hits: list[Hit]) -> str:
+    """Return hits as CSV with a citation column; safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["quote", "citation", "title", "kind", "participant", "competitor", "segment", "date",
+                     "locator", "document_id", "char_start", "char_end", "link"])
+    for hit in hits:
+        link = url_for("documents.show", document_id=hit.document_id, passage=hit.passage_id, _external=True,
+                       _anchor=f"p{hit.passage_id}")
+        locator = "; ".join(f"{k} {v}" for k, v in hit.locator.items())
+        writer.writerow([_cell(v) for v in (hit.text, citation(hit), hit.title, hit.kind, hit.participant,
+                                            hit.competitor, hit.segment, hit.date, locator, hit.document_id,
+                                            hit.char_start, hit.char_end, link)])
+    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
+
+
+def export_markdown(query: str, hits: list[Hit]) -> str:
+    """Return hits as a Markdown list of block quotes with citations."""
+    lines = [f"# {query}", ""]
+    for hit in hits:
+        quote = " ".join(hit.text.split())
+        lines += [f"> {quote}", ">", f"> — {citation(hit)}", ""]
+    return "\n".join(lines)
+
+
+def active_filters() -> list[tuple[str, str]]:
+    """Return the (field, value) filters set in this request, in URL order."""
+    pairs = [(name, value) for name in (*FILTER_FIELDS, "from", "to") for value in request.args.getlist(name)]
+    return [(n, v) for n, v in pairs if v.strip()]
+
+
+def filter_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None) -> str:
+    """Return this search's URL with one filter added or removed, back on page one."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page" and (k, v) != remove]
+    if add and add not in args:
+        args.append(add)
+    return url_for("search.index") + "?" + _encode(args)
+
+
+def page_url(page: int) -> str:
+    """Return this search's URL on another page."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"] + [("page", str(page))]
+    return url_for("search.index") + "?" + _encode(args)
+
+
+def _encode(args: list[tuple[str, str]]) -> str:
+    """Encode query parameters."""
+    return urlencode(args)

@@ -29,7 +29,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["insights"] = repo
     csrf.init_app(app)
 
-    from insights.web import api, documents, errors, search, upload
+    from . import api, documents, errors, search, upload
 
     for module in (search, documents, upload, api, errors):
         app.register_blueprint(module.bp)

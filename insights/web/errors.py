@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from werkzeug.exceptions import HTTPException
+
+from insights.web import api
 
 bp = Blueprint("errors", __name__)
 
@@ -11,8 +13,6 @@ bp = Blueprint("errors", __name__)
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     """Render an HTTP error as a page, or as JSON for API paths."""
-    if request.path.startswith("/api/"):
-        from insights.web.api import json_error
-
-        return json_error(error.code or 500, error.description or error.name)
+    if api.wants_json():
+        return api.http_error(error)  # keeps Allow on 405, states the 413 limit, hides 500 details
     return render_template("error.html", error=error), error.code or 500

@@ -50,7 +50,7 @@ def queue(files: list[FileStorage], form: object) -> int:
 
 
 @bp.route("", methods=("GET", "POST"))
-def form() -> str | Response:
+def form() -> Response | tuple[str, int]:
     """Show the upload form; on submit, queue the files and go to the batch's progress page."""
     error = None
     if request.method == "POST":

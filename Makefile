@@ -3,9 +3,10 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 DATA ?= insights-data
+PORT ?= 8000
 QUESTION ?= why do new admins struggle in the first week?
 
-.PHONY: install demo test lint bench
+.PHONY: install demo ask test lint bench
 
 install: $(VENV)/.installed
 
@@ -16,8 +17,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Build the demo research repository (once) and serve it at http://127.0.0.1:$(PORT)/
 demo: install
-	$(BIN)/insights --data-dir $(DATA) ingest examples/sample
+	$(BIN)/insights --data-dir $(DATA) demo --port $(PORT)
+
+# Ask the demo repository a question from the command line.
+ask: install
+	$(BIN)/insights --data-dir $(DATA) demo --no-serve
 	$(BIN)/insights --data-dir $(DATA) search "$(QUESTION)" --limit 5
 
 test: install

@@ -254,27 +254,68 @@ def reindex(obj: Context, re_embed: bool) -> None:
     click.echo(f"indexed {stats['indexed']} passages with {stats['model']}")
 
 
+def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --host, --port and --threads."""
+    command = click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")(command)
+    command = click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")(command)
+    return click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")(command)
+
+
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads for requests.")
+@serve_options
 @click.pass_obj
 @handle_errors
 def serve(obj: Context, host: str, port: int, threads: int) -> None:
-    """Serve the web app with a production WSGI server (waitress).
+    """Serve the web app and the JSON API with a production WSGI server (waitress).
 
     Example: insights serve --port 8000
     """
+    run_server(obj.settings, host, port, threads)
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Demo corpus folder (default: examples/demo of this checkout).")
+@click.option("--no-serve", is_flag=True, help="Build the demo repository and stop.")
+@serve_options
+@click.pass_obj
+@handle_errors
+def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int, threads: int) -> None:
+    """Build a research repository from the bundled demo corpus (once) and serve it.
+
+    Example: insights --data-dir demo-data demo --port 8000
+    """
+    from insights import demo as demo_corpus
+
+    folder = corpus or demo_corpus.CORPUS
+    if not folder.is_dir():
+        raise click.ClickException(f"no demo corpus at {folder}; pass --corpus PATH")
+    click.echo(f"Building the demo repository in {obj.settings.data_dir} (the first time embeds ~2,000 passages)…",
+               err=True)
+    report = demo_corpus.build(obj.repo, folder)
+    click.echo(f"added {report.count('added')}, updated {report.count('updated')}, "
+               f"unchanged {report.count('unchanged')}, failed {len(report.failed)}", err=True)
+    for problem in report.failed:
+        click.echo(f"failed: {problem.path}: {problem.reason}", err=True)
+    if not no_serve:
+        run_server(obj.settings, host, port, threads)
+
+
+def run_server(settings: Settings, host: str, port: int, threads: int) -> None:
+    """Build the app, load the model and indexes, and serve until interrupted."""
     import waitress
 
     from insights import create_app
 
-    app = create_app({"DATA_DIR": str(obj.settings.data_dir), "MODEL": obj.settings.model})
+    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model})
     repo = app.extensions["insights"]
     # Pay for the model and the indexes now, so the first question is answered at once.
     click.echo(f"Loading {repo.model} and the indexes…", err=True)
-    repo.search("warm up", limit=1) if repo.store.counts()["passages"] else repo.embedder.encode(["warm up"])
-    click.echo(f"Insights is serving {obj.settings.data_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
+    if repo.store.counts()["passages"]:
+        repo.search("warm up", limit=1)
+    else:
+        repo.embedder.encode(["warm up"])
+    click.echo(f"Insights is serving {settings.data_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="insights")
 
 

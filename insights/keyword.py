@@ -88,6 +88,22 @@ class KeywordIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.model.get_scores(known), dtype=np.float32)
 
+    def containing_all(self, text: str) -> np.ndarray:
+        """Return the ids of passages holding every content word of ``text`` (in any order or form)."""
+        wanted = terms(text)
+        if self.model is None or not wanted:
+            return self.ids if self.model is not None else np.zeros(0, dtype=np.int64)
+        vocab, postings = self.model.vocab_dict, self.model.scores
+        positions: np.ndarray | None = None
+        for term in set(wanted):
+            if term not in vocab:
+                return np.zeros(0, dtype=np.int64)
+            token = vocab[term]
+            docs = postings["indices"][postings["indptr"][token] : postings["indptr"][token + 1]]
+            positions = docs if positions is None else np.intersect1d(positions, docs, assume_unique=True)
+        assert positions is not None
+        return self.ids[positions]
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return up to ``k`` (passage id, score) pairs with a positive score, best first."""
         scores = self.scores(query)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -54,11 +55,21 @@ class Hit:
         return {**asdict(self), "highlights": [list(h) for h in self.highlights], "snippet": self.snippet}
 
 
-def allowed_ids(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
-    """Return the passage ids the filters allow, or None when nothing is filtered."""
+def allowed_ids(db: sqlite3.Connection, filters: Filters, keywords: KeywordIndex | None = None) -> np.ndarray | None:
+    """Return the passage ids the filters allow, or None when nothing is filtered.
+
+    A quoted phrase is first narrowed to passages holding all its words (from the keyword index),
+    so the exact check runs on a handful of rows rather than on every passage.
+    """
     if not filters:
         return None
     where, params = filters.sql()
+    if filters.contains and keywords is not None:
+        candidates = keywords.containing_all(" ".join(filters.contains))
+        if not len(candidates):
+            return np.zeros(0, dtype=np.int64)
+        if len(candidates) <= 50_000:  # beyond that the id list costs more than it saves
+            where += f" AND p.id IN ({','.join(map(str, candidates.tolist()))})"
     rows = db.execute(
         f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}", params
     ).fetchall()
@@ -102,16 +113,25 @@ def rank(store: Store, index: VectorIndex | None, keywords: KeywordIndex | None,
     quoted = phrases(query)
     if quoted:
         filters = replace(filters, contains=filters.contains + tuple(quoted))
-    allowed = allowed_ids(store.db, filters)
-    rankings = []
-    if mode in ("keyword", "hybrid"):
-        assert keywords is not None
-        rankings.append(keywords.search(query, depth, allowed))
-    if mode in ("semantic", "hybrid"):
-        assert index is not None and embedder is not None
-        vector = embedder.encode([query])[0]
-        rankings.append(semantic_search(index, vector, allowed, depth))
-    return fuse(rankings) if mode == "hybrid" else rankings[0]
+
+    def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]] | None]:
+        allowed = allowed_ids(store.db, filters, keywords)
+        ranking = keywords.search(query, depth, allowed) if mode != "semantic" and keywords is not None else None
+        return allowed, ranking
+
+    if mode == "keyword":
+        allowed, ranking = keyword_side()
+        return ranking or []
+    assert index is not None and embedder is not None
+    # The filters and BM25 run on the second core while the model encodes the query on the first.
+    pending = _pool.submit(keyword_side)
+    vector = embedder.encode([query])[0]
+    allowed, ranking = pending.result()
+    dense = semantic_search(index, vector, allowed, depth)
+    return fuse([ranking or [], dense]) if mode == "hybrid" else dense
+
+
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insights-search")
 
 
 FACETS = {

@@ -23,12 +23,17 @@ MANIFEST_FILE = "index.json"
 
 
 class VectorIndex:
-    """Exact inner-product search over L2-normalised vectors, so scores are cosine similarities."""
+    """Brute-force inner-product search over L2-normalised vectors, so scores are cosine similarities.
+
+    Vectors are held as float16: a scan reads half the memory (16 ms → 10 ms at 100k passages here)
+    and the top hits match float32's (bench/search_latency.py checks this); SQLite keeps float32.
+    """
 
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
+        flat = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
         # Typed loosely: FAISS's generated stubs disagree with its Python wrappers.
-        self.index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.index: Any = faiss.IndexIDMap2(flat)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

@@ -216,7 +216,7 @@ def test_reindex_rebuilds_from_stored_vectors(repo: Repository, notes: Path) -> 
     stats = repo.reindex()
     assert stats["indexed"] == len(ids)
     rebuilt = np.stack([repo.index().index.reconstruct(int(i)) for i in ids])
-    assert np.array_equal(rebuilt, before)
+    assert np.allclose(rebuilt, before, atol=1e-3)  # the index holds float16 copies
 
 
 def test_a_second_process_sees_new_documents(data_dir: Path, notes: Path, tmp_path: Path) -> None:

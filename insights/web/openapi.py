@@ -31,6 +31,25 @@ def _object(properties: dict[str, Schema], description: str = "") -> Schema:
     return schema
 
 
+#: Fields every document listing and document view carries.
+DOCUMENT_FIELDS: dict[str, Schema] = {
+    "id": INTEGER,
+    "source": STRING,
+    "filename": STRING,
+    "format": STRING,
+    "title": STRING,
+    "kind": STRING,
+    "date": OPTIONAL_STRING,
+    "participant": OPTIONAL_STRING,
+    "segment": OPTIONAL_STRING,
+    "competitor": OPTIONAL_STRING,
+    "author": OPTIONAL_STRING,
+    "added_at": STRING,
+    "updated_at": STRING,
+    "tags": STRINGS,
+}
+
+
 def _json(schema: Schema, description: str) -> dict[str, Any]:
     """Return a response carrying JSON of ``schema``."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -128,22 +147,9 @@ SCHEMAS: dict[str, Schema] = {
                    "additionalProperties": {"type": "array", "items": _ref("Facet")}},
     }),
     "DocumentSummary": _object({
-        "id": INTEGER,
-        "source": STRING,
-        "filename": STRING,
-        "format": STRING,
-        "title": STRING,
-        "kind": STRING,
-        "date": OPTIONAL_STRING,
-        "participant": OPTIONAL_STRING,
-        "segment": OPTIONAL_STRING,
-        "competitor": OPTIONAL_STRING,
-        "author": OPTIONAL_STRING,
+        **DOCUMENT_FIELDS,
         "size": {**INTEGER, "description": "The original file's size in bytes."},
-        "added_at": STRING,
-        "updated_at": STRING,
         "passages": {**INTEGER, "description": "How many passages the document was cut into."},
-        "tags": STRINGS,
     }),
     "Passage": _object({
         "id": INTEGER,
@@ -160,21 +166,8 @@ SCHEMAS: dict[str, Schema] = {
         "date": OPTIONAL_STRING,
     }),
     "Document": _object({
-        "id": INTEGER,
-        "source": STRING,
-        "filename": STRING,
-        "format": STRING,
-        "title": STRING,
-        "kind": STRING,
-        "date": OPTIONAL_STRING,
-        "participant": OPTIONAL_STRING,
-        "segment": OPTIONAL_STRING,
-        "competitor": OPTIONAL_STRING,
-        "author": OPTIONAL_STRING,
+        **DOCUMENT_FIELDS,
         "size": INTEGER,
-        "added_at": STRING,
-        "updated_at": STRING,
-        "tags": STRINGS,
         "text": {**STRING, "description": "The full extracted text; passages are slices of it."},
         "metadata": OBJECT,
         "passages": {"type": "array", "items": _ref("Passage")},

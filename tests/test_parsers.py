@@ -289,7 +289,7 @@ def test_five_megabytes_of_text_is_quick() -> None:
     doc, seconds = timed(parse, ".txt", data)
     assert len(doc.sections) == 1
     assert doc.text.startswith("Users said") and doc.text.endswith("slow.")
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 def test_transcript_with_a_very_long_turn_is_quick() -> None:
@@ -298,14 +298,14 @@ def test_transcript_with_a_very_long_turn_is_quick() -> None:
     doc, seconds = timed(parse, ".txt", data)
     assert len(doc.sections) == 50001
     assert blocks(doc)[-1] == ("And one more thing" + "\nthat goes on and on" * 30000, {"speaker": "Anna"})
-    assert seconds < 4
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 def test_big_non_utf8_text_is_decoded_quickly() -> None:
     data = ("Le café était très bon. " * 20 + "\n\n").encode("cp1252") * 10000
     doc, seconds = timed(parse, ".txt", data)
     assert doc.text.startswith("Le café était très bon.")
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- HTML -----------------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def test_big_html_is_quick() -> None:
     doc, seconds = timed(parse, ".html", data)
     assert len(doc.sections) == 1
     assert doc.text.count("\n\n") == 50000
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- markdown -------------------------------------------------------------------------------------
@@ -488,7 +488,7 @@ def test_markdown_yaml_alias_bomb_is_refused() -> None:
     doc, seconds = timed(parse, ".md", data)
     assert doc.metadata == {}
     assert doc.warnings == ("front matter is not valid YAML: aliases (*name) are not allowed; ignored",)
-    assert seconds < 2
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 def test_markdown_without_closing_front_matter_keeps_the_rule() -> None:
@@ -506,7 +506,7 @@ def test_big_markdown_is_quick() -> None:
     doc, seconds = timed(parse, ".md", data)
     assert len(doc.sections) == 20000
     assert blocks(doc)[-1] == ("Section 19999\nSome notes about topic 19999.", {"heading": "Section 19999"})
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -574,7 +574,7 @@ def test_hundred_page_pdf() -> None:
     doc, seconds = timed(parse, ".pdf", data)
     assert len(doc.sections) == 100
     assert blocks(doc)[99] == ("Page 100 notes.", {"page": 100})
-    assert seconds < 10
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- docx -----------------------------------------------------------------------------------------
@@ -668,7 +668,7 @@ def test_docx_zip_bomb_fails_fast_in_bounded_memory() -> None:
     finally:
         tracemalloc.stop()
     assert message == "archive would expand to 1024 MB; refusing (possible zip bomb)"
-    assert seconds < 2
+    assert seconds < 10  # refused from the declared sizes: inflating the gigabyte would take far longer
     assert peak < 100 * 1024 * 1024
 
 
@@ -686,7 +686,7 @@ def test_long_docx_is_quick() -> None:
             document.add_paragraph(f"Paragraph {section}.{paragraph}")
     doc, seconds = timed(parse, ".docx", save_docx(document))
     assert len(doc.sections) == 200
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -781,7 +781,7 @@ def test_fifty_thousand_row_csv_is_quick() -> None:
     assert len(doc.sections) == 50000
     assert blocks(doc)[-1] == ("Comment number 49999 about exports", {"row": 50001})
     assert doc.sections[-1].metadata == {"respondent": "R49999", "segment": "SMB"}
-    assert seconds < 10
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- JSON Lines -----------------------------------------------------------------------------------
@@ -863,7 +863,7 @@ def test_fifty_thousand_jsonl_records_are_quick() -> None:
     doc, seconds = timed(parse, ".jsonl", data)
     assert len(doc.sections) == 50000
     assert blocks(doc)[-1] == ("Feedback number 49999", {"line": 50000})
-    assert seconds < 10
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- WebVTT and SRT -------------------------------------------------------------------------------
@@ -960,7 +960,7 @@ def test_big_vtt_is_quick() -> None:
     doc, seconds = timed(parse, ".vtt", ("WEBVTT\n\n" + cues).encode())
     assert len(doc.sections) == 2000
     assert doc.sections[-1].locator == {"speaker": "Speaker 1", "time": "05:33:10"}
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 SRT = (
@@ -998,7 +998,7 @@ def test_big_srt_is_quick() -> None:
     doc, seconds = timed(parse, ".srt", cues.encode())
     assert len(doc.sections) == 20000
     assert blocks(doc)[-1] == ("line 19999", {"speaker": "Ann", "time": "05:33:19"})
-    assert seconds < 5
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 def test_srt_sentence_with_a_colon_is_not_a_speaker() -> None:
@@ -1036,7 +1036,7 @@ SPACES = " \t" * 100_000
 def test_pathological_input_is_parsed_in_linear_time(suffix: str, data: bytes) -> None:
     doc, seconds = timed(parse, suffix, data)
     assert doc.text
-    assert seconds < 2
+    assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
 # --- registry -------------------------------------------------------------------------------------

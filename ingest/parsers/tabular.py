@@ -23,6 +23,15 @@ _NUMBER = re.compile(r"^(?=.*\d)[-+]?[$€£¥]?[\d.,' ]+%?$")
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?$|^\d{1,2}:\d{2}(?::\d{2})?$")
 #: JSON fields that usually hold the free text, in order of preference.
 _TEXT_FIELDS = ("text", "body", "message", "content", "comment", "description", "review", "feedback", "summary")
+#: A record's headline, shown (and searched) as the first line of its text: a ticket's subject
+#: ("Where do I start?") often says more than the first sentence of its body.
+_HEADLINE_FIELDS = ("subject", "title", "headline")
+
+
+def _with_headline(text: str, fields: dict[str, str]) -> str:
+    """Return the record's text led by its headline field, when it has one."""
+    headline = next((fields[k] for k in fields if k.strip().lower() in _HEADLINE_FIELDS and fields[k].strip()), "")
+    return f"{headline.strip()}\n{text.strip()}" if headline and text.strip() else text
 #: Broken JSONL lines warned about one by one; the rest are counted in one more warning.
 _MAX_LINE_WARNINGS = 10
 
@@ -117,7 +126,7 @@ def parse_csv(data: bytes, options: ParseOptions) -> ParsedDocument:
         metadata.pop(header[text_index], None)
         if extra.strip():
             metadata["_extra"] = extra
-        builder.add(cells[text_index], {"row": number}, metadata)
+        builder.add(_with_headline(cells[text_index], metadata), {"row": number}, metadata)
     return finish(builder)
 
 
@@ -205,7 +214,7 @@ def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedDocument:
             shown = _field_text(value) if key != field else None
             if shown is not None and shown.strip():
                 metadata[key] = shown
-        builder.add(normalize_newlines(text), {"line": number}, metadata)
+        builder.add(_with_headline(normalize_newlines(text), metadata), {"line": number}, metadata)
     if missing:
         builder.warn(f"{len(missing)} record(s) without text in {field!r} skipped (first: line {missing[0]})")
     return finish(builder)

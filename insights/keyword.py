@@ -68,7 +68,7 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
 class KeywordIndex:
     """BM25 scores for every passage; rebuilt from the database whenever it changes."""
 
-    def __init__(self, ids: np.ndarray, texts: list[str]) -> None:
+    def __init__(self, ids: np.ndarray | list[int], texts: list[str]) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.model: bm25s.BM25 | None = None
         if len(texts):

@@ -18,6 +18,7 @@ from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, discover
 from insights import search as searching
 from insights.atomic import atomic_write
+from insights.catalog import Catalog
 from insights.config import Settings
 from insights.embedder import Embedder, make_embedder
 from insights.errors import DocumentNotFound, InsightsError, ModelMismatch
@@ -40,7 +41,7 @@ class Repository:
         self._embedder = embedder
         self._index: VectorIndex | None = None
         self._index_generation = -1
-        self._keywords: tuple[int, KeywordIndex] | None = None
+        self._cache: dict[str, tuple[int, Any]] = {}
         self._lock = threading.RLock()
         self._write_depth = 0
 
@@ -86,12 +87,20 @@ class Repository:
 
     def keywords(self) -> KeywordIndex:
         """Return the BM25 index, rebuilt from the database's passages whenever they changed."""
+        return self._derived("keywords", lambda: KeywordIndex(*self.store.passage_texts(with_titles=True)))
+
+    def catalog(self) -> Catalog:
+        """Return every passage's filter fields, reloaded whenever the database changed."""
+        return self._derived("catalog", lambda: Catalog(self.store.db))
+
+    def _derived(self, name: str, build: Callable[[], Any]) -> Any:
+        """Return an in-memory structure built from the database, rebuilding it when the generation moved."""
         with self._lock:
             generation = self.store.generation()
-            if self._keywords is None or self._keywords[0] != generation:
-                ids, texts = self.store.passage_texts(with_titles=True)
-                self._keywords = (generation, KeywordIndex(np.asarray(ids, dtype=np.int64), texts))
-            return self._keywords[1]
+            cached = self._cache.get(name)
+            if cached is None or cached[0] != generation:
+                cached = self._cache[name] = (generation, build())
+            return cached[1]
 
     def _rebuild_index(self) -> None:
         """Build the index from the vectors stored in SQLite and persist it (no re-embedding)."""
@@ -285,10 +294,10 @@ class Repository:
         if not query.strip():
             raise InsightsError("the question is empty")
         if mode == "keyword":
-            return searching.rank(self.store, None, self.keywords(), None, query, mode, filters, depth)
+            return searching.rank(self.store, self.catalog(), None, self.keywords(), None, query, mode, filters, depth)
         self.check_model()
-        keywords = self.keywords() if mode == "hybrid" else None
-        return searching.rank(self.store, self.index(), keywords, self.embedder, query, mode, filters, depth)
+        return searching.rank(self.store, self.catalog(), self.index(), self.keywords(), self.embedder, query, mode,
+                              filters, depth)
 
     def set_tags(self, document_id: int, tags: Iterable[str]) -> list[str]:
         """Replace a document's tags; return them as stored.

@@ -233,10 +233,11 @@
       announce(dropped.length + (dropped.length === 1 ? " file" : " files") + " added; " +
                current.length + " chosen.");
     });
-    // A file dropped beside the zone must not make the browser navigate away to it.
+    // A file dropped beside the zone must not make the browser navigate away to it (text may still be dropped).
     ["dragover", "drop"].forEach(function (type) {
       document.addEventListener(type, function (event) {
-        if (!zone.contains(event.target)) event.preventDefault();
+        var types = event.dataTransfer ? Array.prototype.slice.call(event.dataTransfer.types || []) : [];
+        if (!zone.contains(event.target) && types.indexOf("Files") !== -1) event.preventDefault();
       });
     });
 

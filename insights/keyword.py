@@ -45,9 +45,18 @@ def phrases(query: str) -> list[str]:
     return [p.strip().lower() for p in _PHRASE.findall(query) if p.strip()]
 
 
+#: Words too common to be worth marking in a quote, though BM25 still weighs them (lightly).
+_UNMARKED = frozenset(
+    "about above after again all also am any because been before being below between both can could did do does "
+    "doing down during each few from further had has have having he her here hers him his how i its just me more "
+    "most my no nor now off once only other our out over own same she should so some than them those through too "
+    "under until up very we were what when where which while who whom why would you your".split()
+)
+
+
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Return the offsets of the words of ``text`` whose stems occur in the query."""
-    wanted = set(terms(query))
+    """Return the offsets of the words of ``text`` whose stems occur in the query, common words left unmarked."""
+    wanted = set(terms(query)) - set(_stemmer().stemWords(sorted(_UNMARKED)))
     if not wanted:
         return []
     matches = list(_WORD.finditer(text))

@@ -322,6 +322,10 @@ def questions(count: int, seed: int = SEED) -> list[str]:
     """Return ``count`` distinct realistic search questions."""
     rng = random.Random(seed)
     out: dict[str, None] = {}
+    tries = 0
     while len(out) < count:
+        tries += 1
+        if tries > 100 * count:  # the templates hold only so many distinct questions
+            raise ValueError(f"cannot make {count} distinct questions; at most about {len(out)}")
         out[_fill(rng, rng.choice(QUESTION_TEMPLATES))] = None
     return list(out)

@@ -204,7 +204,18 @@ def test_upload_rejects_unsupported_files_with_the_reason(client: FlaskClient) -
     response = client.post("/upload", data={"files": [(io.BytesIO(b"x"), "deck.pptx")]},
                            content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "deck.pptx: unsupported file type" in soup(response).select_one(".flash").get_text()
+    assert "'deck.pptx': unsupported file type '.pptx'" in soup(response).select_one(".flash").get_text()
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("renamed.pdf", b"MZ\x90\x00 an executable", "not a PDF"),
+    ("renamed.docx", b"%PDF-1.7 a pdf", "not a valid .docx"),
+    ("renamed.md", bytes(range(256)) * 8, "looks like binary data"),
+])
+def test_upload_sniffs_content_against_the_suffix(client: FlaskClient, name: str, data: bytes, reason: str) -> None:
+    response = client.post("/upload", data={"files": [(io.BytesIO(data), name)]}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert f"'{name}': {reason}" in soup(response).select_one(".flash").get_text()
 
 
 def test_forms_need_a_csrf_token(tmp_path: Path) -> None:

@@ -63,3 +63,17 @@ def get_parser(suffix: str) -> Parser:
     except KeyError:
         known = ", ".join(supported_suffixes())
         raise UnsupportedFormat(f"unsupported file type {suffix or '(no suffix)'!r}; supported: {known}") from None
+
+
+def sniff(suffix: str, head: bytes) -> str | None:
+    """Return why a file's first bytes cannot be of the type its suffix claims, or None if they may be."""
+    from ingest.parsers.text import looks_binary
+
+    suffix = suffix.lower()
+    if suffix == ".pdf":
+        return None if b"%PDF-" in head[:1024] else "not a PDF (no %PDF- header)"
+    if suffix == ".docx":
+        return None if head.startswith(b"PK\x03\x04") else "not a valid .docx (not a zip archive)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text is full of NUL bytes
+        return None
+    return "looks like binary data, not text" if looks_binary(head) else None

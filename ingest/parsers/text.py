@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 #: How much of the file the binary check looks at.
 _BINARY_SAMPLE = 8192
 #: ASCII control bytes that do not occur in text (tab, LF, CR and form feed do).
-_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13}
+_CONTROL_BYTES = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
 #: Windows code pages other than cp1252, most common first: they win ties with other encodings.
 _WINDOWS_CODE_PAGES = ("cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258")
 #: How much cleaner (in charset_normalizer's "chaos" ratio) another encoding must read to beat cp1252.
@@ -41,6 +41,13 @@ def decode_text(data: bytes) -> str:
     return normalize_newlines(_decode(data))
 
 
+def looks_binary(data: bytes) -> bool:
+    """Return True when the start of ``data`` has a NUL byte or more than 10% control bytes."""
+    head = data[:_BINARY_SAMPLE]
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return b"\x00" in head or controls > len(head) / 10
+
+
 def _decode(data: bytes) -> str:
     # UTF-16 (Notepad's "Unicode", Excel's "Unicode text") is full of NUL bytes, so it must be
     # recognised by its byte-order mark before the binary check would refuse it.
@@ -49,8 +56,7 @@ def _decode(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    head = data[:_BINARY_SAMPLE]
-    if b"\x00" in head or sum(byte in _CONTROL_BYTES for byte in head) > len(head) / 10:
+    if looks_binary(data):
         raise ParseError("looks like binary data, not text")
     try:
         return data.decode("utf-8-sig")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
-from werkzeug.utils import secure_filename
 
-from ingest.parsers import supported_suffixes
 from insights import jobs
 from insights.errors import ConfigError, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
 from insights.web import get_repository
+from insights.web import upload as upload_page
 from insights.web.openapi import openapi_document
-from insights.web.params import BadRequest, batch_metadata, filters_from, search_params
+from insights.web.params import BadRequest, filters_from, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -140,36 +137,13 @@ def set_tags(document_id: int) -> Response:
 # -- uploads ---------------------------------------------------------------------------------------
 
 
-def _upload_name(upload: FileStorage) -> str:
-    """Return an upload's safe file name.
-
-    :raises BadRequest: when nothing of the name is usable or no parser reads its suffix.
-    """
-    name = secure_filename(upload.filename or "")
-    if not name:
-        raise BadRequest(f"file {upload.filename!r} has no usable name")
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in supported_suffixes():
-        raise BadRequest(f"file {upload.filename!r}: unsupported file type {suffix or '(no suffix)'!r}; "
-                         f"supported: {', '.join(supported_suffixes())}")
-    return name
-
-
 @bp.post("/uploads")
 def upload() -> tuple[Response, int, dict[str, str]]:
     """Queue uploaded ``files`` as one batch with shared metadata; return the batch, 202 Accepted."""
-    uploads = request.files.getlist("files")
-    if not uploads:
-        raise BadRequest("attach one or more files as multipart parts named 'files'")
-    metadata = batch_metadata(request.form)
-    # Every name is checked before anything is stored: a bad file refuses the whole request.
-    named = [(_upload_name(part), part.stream) for part in uploads]
-    repo = get_repository()
-    batch_id = jobs.submit(repo, named, metadata)
-    worker = current_app.extensions.get("insights.worker")
-    if worker is not None:
-        worker.wake.set()  # start now rather than at the worker's next poll
-    return jsonify(batch=jobs.batch(repo, batch_id)), 202, {"Location": url_for(".batch", batch_id=batch_id)}
+    # Every file is checked before anything is stored: a bad file refuses the whole request.
+    batch_id = upload_page.queue(request.files.getlist("files"), request.form)
+    return (jsonify(batch=jobs.batch(get_repository(), batch_id)), 202,
+            {"Location": url_for(".batch", batch_id=batch_id)})
 
 
 @bp.get("/batches/<int:batch_id>")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from ingest.metadata import KINDS
-from ingest.parsers import supported_suffixes
+from ingest.parsers import sniff, supported_suffixes
 from insights import jobs
 from insights.web import get_repository
 from insights.web.params import BadRequest, batch_metadata
@@ -19,33 +19,41 @@ bp = Blueprint("upload", __name__, url_prefix="/upload")
 
 
 def checked_files(files: list[FileStorage]) -> list[tuple[str, FileStorage]]:
-    """Return (safe name, file) for each upload.
+    """Return (safe name, file) for each upload; refuse the whole batch if one file is unusable.
 
-    :raises BadRequest: naming the first file without a name or of a type no parser reads.
+    :raises BadRequest: naming the first file without a usable name, of a type no parser reads, or
+        whose first bytes are not of its type (a renamed binary, say).
     """
     accepted = []
     for storage in files:
-        name = secure_filename(storage.filename or "")
-        if not name or not storage.filename:
-            if not storage.filename:
-                continue  # an empty file input sends one nameless part
-            raise BadRequest(f"{storage.filename!r} is not a usable file name")
-        if PurePath(name).suffix.lower() not in supported_suffixes():
-            raise BadRequest(f"{storage.filename}: unsupported file type; supported: {', '.join(supported_suffixes())}")
+        if not storage.filename:
+            continue  # an empty file input sends one nameless part
+        name = secure_filename(storage.filename)
+        if not name:
+            raise BadRequest(f"file {storage.filename!r} has no usable name")
+        suffix = PurePath(name).suffix.lower()
+        if suffix not in supported_suffixes():
+            raise BadRequest(f"{storage.filename!r}: unsupported file type {suffix or '(no suffix)'!r}; "
+                             f"supported: {', '.join(supported_suffixes())}")
+        head = storage.stream.read(8192)
+        storage.stream.seek(0)
+        reason = sniff(suffix, head) if head else None  # an empty file fails later, with its own reason
+        if reason:
+            raise BadRequest(f"{storage.filename!r}: {reason}")
         accepted.append((name, storage))
     if not accepted:
-        raise BadRequest("choose at least one file")
+        raise BadRequest("attach one or more files (multipart parts named 'files')")
     return accepted
 
 
-def queue(files: list[FileStorage], form: object) -> int:
-    """Validate and queue a batch; wake the worker; return the batch id."""
-    metadata = batch_metadata(form)  # type: ignore[arg-type]
+def queue(files: list[FileStorage], form: MultiDict[str, str]) -> int:
+    """Validate and queue a batch, wake the worker, and return the batch id."""
+    metadata = batch_metadata(form)
     accepted = checked_files(files)
     batch_id = jobs.submit(get_repository(), [(name, s.stream) for name, s in accepted], metadata)
     worker = current_app.extensions.get("insights.worker")
     if worker is not None:
-        worker.wake.set()
+        worker.wake.set()  # start now rather than at the worker's next poll
     return batch_id
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import faiss
 import numpy as np
 from corpus import questions, synthetic_documents
+from threadpoolctl import threadpool_limits
 from timing import machine_info, summary_ms, table, write_json
 
 from insights.config import Settings
@@ -60,6 +61,12 @@ def numpy_top(matrix: np.ndarray, ids: np.ndarray, vector: np.ndarray, k: int) -
     return ids[top[np.argsort(-scores[top], kind="stable")]]
 
 
+def single_thread(function: Callable[..., Any], *args: Any) -> Any:
+    """Call ``function`` with BLAS held to one thread."""
+    with threadpool_limits(1):
+        return function(*args)
+
+
 def timed(function: Callable[[], Any]) -> tuple[float, Any]:
     """Return the seconds one call took and its result."""
     start = time.perf_counter()
@@ -89,7 +96,8 @@ def measure(repo: Repository, embedder: Embedder, asked: list[str], warmup: list
             "encode query": lambda q=question: embedder.encode([q]),
             "faiss search": lambda v=vector: index.search(v, DEPTH),
             "exact faiss (flat float32)": lambda v=vector: exact.search(v[None], DEPTH),
-            "numpy matrix @ q": lambda v=vector: numpy_top(matrix, ids, v, DEPTH),
+            # One BLAS thread: idle BLAS threads spinning after a call would slow whatever is timed next.
+            "numpy matrix @ q": lambda v=vector: single_thread(numpy_top, matrix, ids, v, DEPTH),
         }
         shift = len(times["hybrid"]) % len(names)
         results = {}

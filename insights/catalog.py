@@ -13,7 +13,7 @@ from insights.filters import Filters
 _QUERY = """
 SELECT p.id, p.document_id, lower(d.kind), lower(coalesce(p.participant, d.participant)),
        lower(coalesce(p.segment, d.segment)), lower(coalesce(p.competitor, d.competitor)), lower(d.author),
-       coalesce(p.date, d.date)
+       coalesce(p.date, d.date), p.text
 FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id
 """
 _FIELDS = ("kind", "participant", "segment", "competitor", "author")
@@ -24,7 +24,7 @@ class Catalog:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         rows = db.execute(_QUERY).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
         self.ids = np.asarray(columns[0], dtype=np.int64)
         self.documents = np.asarray(columns[1], dtype=np.int64)
         self.codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
@@ -35,12 +35,22 @@ class Catalog:
             self.codes[name] = (vocabulary, codes)
         # ISO dates compare as strings; a missing date sorts before every real one.
         self.dates = np.asarray([d or "" for d in columns[7]], dtype=str)
+        # Lower-cased texts for "quoted phrase" checks: a substring test beats reading rows back.
+        self.texts = [t.lower() for t in columns[8]]
         self.tags: dict[str, list[int]] = defaultdict(list)
         for document_id, tag in db.execute("SELECT document_id, lower(tag) FROM tags"):
             self.tags[tag].append(document_id)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def containing(self, phrases: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+        """Return the candidate ids whose text contains every phrase, case-insensitively."""
+        wanted = [p.lower() for p in phrases]
+        positions = np.searchsorted(self.ids, candidates)
+        keep = [i for i, at in zip(candidates.tolist(), positions.tolist(), strict=True)
+                if at < len(self.texts) and self.ids[at] == i and all(p in self.texts[at] for p in wanted)]
+        return np.asarray(keep, dtype=np.int64)
 
     def allowed(self, filters: Filters) -> np.ndarray:
         """Return the ids of the passages the filters allow (phrase checks excepted)."""

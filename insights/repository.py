@@ -294,10 +294,9 @@ class Repository:
         if not query.strip():
             raise InsightsError("the question is empty")
         if mode == "keyword":
-            return searching.rank(self.store, self.catalog(), None, self.keywords(), None, query, mode, filters, depth)
+            return searching.rank(self.catalog(), None, self.keywords(), None, query, mode, filters, depth)
         self.check_model()
-        return searching.rank(self.store, self.catalog(), self.index(), self.keywords(), self.embedder, query, mode,
-                              filters, depth)
+        return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters, depth)
 
     def set_tags(self, document_id: int, tags: Iterable[str]) -> list[str]:
         """Replace a document's tags; return them as stored.

@@ -56,12 +56,11 @@ class Hit:
         return {**asdict(self), "highlights": [list(h) for h in self.highlights], "snippet": self.snippet}
 
 
-def allowed_ids(db: sqlite3.Connection, catalog: Catalog, filters: Filters,
-                keywords: KeywordIndex | None = None) -> np.ndarray | None:
+def allowed_ids(catalog: Catalog, filters: Filters, keywords: KeywordIndex | None = None) -> np.ndarray | None:
     """Return the passage ids the filters allow, or None when nothing is filtered.
 
     A quoted phrase is first narrowed to passages holding all its words (from the keyword index),
-    so the exact check reads a handful of rows rather than every passage.
+    so the exact substring test runs on those alone.
     """
     if not filters:
         return None
@@ -72,15 +71,7 @@ def allowed_ids(db: sqlite3.Connection, catalog: Catalog, filters: Filters,
     candidates = keywords.containing_all(" ".join(filters.contains)) if keywords is not None else catalog.ids
     if allowed is not None:
         candidates = np.intersect1d(candidates, allowed, assume_unique=True)
-    checks = " AND ".join("instr(lower(text), ?) > 0" for _ in filters.contains)
-    phrases_lower = [p.lower() for p in filters.contains]
-    kept: list[int] = []
-    for start in range(0, len(candidates), 900):  # SQLite's bound-parameter limit
-        chunk = candidates[start : start + 900].tolist()
-        marks = ",".join("?" * len(chunk))
-        kept += [r[0] for r in db.execute(f"SELECT id FROM passages WHERE id IN ({marks}) AND {checks}",
-                                          [*chunk, *phrases_lower])]
-    return np.asarray(kept, dtype=np.int64)
+    return catalog.containing(filters.contains, candidates)
 
 
 def semantic_search(index: VectorIndex, query_vector: np.ndarray, allowed: np.ndarray | None,
@@ -109,7 +100,7 @@ def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str
     return "".join(out)
 
 
-def rank(store: Store, catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | None,
+def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | None,
          embedder: Embedder | None, query: str, mode: str = "hybrid", filters: Filters | None = None,
          depth: int = DEPTH) -> list[tuple[int, float]]:
     """Return every candidate for ``query`` as (passage id, score), best first, within the filters only.
@@ -122,7 +113,7 @@ def rank(store: Store, catalog: Catalog, index: VectorIndex | None, keywords: Ke
         filters = replace(filters, contains=filters.contains + tuple(quoted))
 
     def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]] | None]:
-        allowed = allowed_ids(store.db, catalog, filters, keywords)
+        allowed = allowed_ids(catalog, filters, keywords)
         ranking = keywords.search(query, depth, allowed) if mode != "semantic" and keywords is not None else None
         return allowed, ranking
 

@@ -57,10 +57,10 @@ class Hit:
 
 
 def allowed_ids(catalog: Catalog, filters: Filters, keywords: KeywordIndex | None = None) -> np.ndarray | None:
-    """Return the passage ids the filters allow, or None when nothing is filtered.
+    """Return the passage ids the filters may allow, or None when nothing is filtered.
 
-    A quoted phrase is first narrowed to passages holding all its words (from the keyword index),
-    so the exact substring test runs on those alone.
+    For a quoted phrase this is the passages holding all its words (from the keyword index); the
+    exact phrase is checked later, in rank order, on as few of them as the ranking needs.
     """
     if not filters:
         return None
@@ -71,7 +71,22 @@ def allowed_ids(catalog: Catalog, filters: Filters, keywords: KeywordIndex | Non
     candidates = keywords.containing_all(" ".join(filters.contains)) if keywords is not None else catalog.ids
     if allowed is not None:
         candidates = np.intersect1d(candidates, allowed, assume_unique=True)
-    return catalog.containing(filters.contains, candidates)
+    return candidates
+
+
+def with_phrases(ranking: list[tuple[int, float]], catalog: Catalog, quoted: tuple[str, ...],
+                 depth: int) -> list[tuple[int, float]]:
+    """Return the first ``depth`` entries of a ranking whose text holds every phrase, checking in rank order."""
+    if not quoted:
+        return ranking[:depth]
+    kept: list[tuple[int, float]] = []
+    for start in range(0, len(ranking), 256):
+        chunk = ranking[start : start + 256]
+        found = set(catalog.containing(quoted, np.asarray([i for i, _ in chunk], dtype=np.int64)).tolist())
+        kept += [entry for entry in chunk if entry[0] in found]
+        if len(kept) >= depth:
+            break
+    return kept[:depth]
 
 
 def semantic_search(index: VectorIndex, query_vector: np.ndarray, allowed: np.ndarray | None,
@@ -108,25 +123,29 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     "Quoted phrases" in the query must appear in every candidate.
     """
     filters = filters or Filters()
-    quoted = phrases(query)
-    if quoted:
-        filters = replace(filters, contains=filters.contains + tuple(quoted))
+    filters = replace(filters, contains=filters.contains + tuple(phrases(query)))
+    quoted = filters.contains
 
-    def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]] | None]:
+    def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]]]:
         allowed = allowed_ids(catalog, filters, keywords)
-        ranking = keywords.search(query, depth, allowed) if mode != "semantic" and keywords is not None else None
-        return allowed, ranking
+        if mode == "semantic" or keywords is None:
+            return allowed, []
+        # With a phrase to check, rank every word-holding passage, then check from the top down.
+        ranking = keywords.search(query, len(allowed) if quoted and allowed is not None else depth, allowed)
+        return allowed, with_phrases(ranking, catalog, quoted, depth)
 
     if mode == "keyword":
-        allowed, ranking = keyword_side()
-        return ranking or []
+        return keyword_side()[1]
     assert index is not None and embedder is not None
     # The filters and BM25 run on the second core while the model encodes the query on the first.
     pending = _pool.submit(keyword_side)
     vector = embedder.encode([query])[0]
     allowed, ranking = pending.result()
-    dense = semantic_search(index, vector, allowed, depth)
-    return fuse([ranking or [], dense]) if mode == "hybrid" else dense
+    k = depth if not quoted else 4 * depth
+    dense = with_phrases(semantic_search(index, vector, allowed, k), catalog, quoted, depth)
+    if quoted and len(dense) < depth and allowed is not None and k < len(allowed):
+        dense = with_phrases(semantic_search(index, vector, allowed, len(allowed)), catalog, quoted, depth)
+    return fuse([ranking, dense]) if mode == "hybrid" else dense
 
 
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insights-search")

@@ -226,3 +226,17 @@ def test_a_second_process_sees_new_documents(data_dir: Path, notes: Path, tmp_pa
     assert len(reader.search("payroll export", mode="semantic")) == 2
     writer.ingest([notes])
     assert reader.search("payroll export", mode="semantic", limit=1)[0].text.startswith("The payroll export")
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_a_quoted_phrase_finds_every_passage_holding_it_and_no_other(repo: Repository, tmp_path: Path,
+                                                                     mode: str) -> None:
+    folder = tmp_path / "phrases"
+    folder.mkdir()
+    for i in range(40):
+        # Every note holds the words; only every fourth holds them as the phrase.
+        words = "the schedule view on mobile" if i % 4 else "the mobile schedule view"
+        (folder / f"n{i:02}.md").write_text(f"Note {i}: {words} was slow for the team.\n")
+    repo.ingest([folder])
+    hits = repo.search('"mobile schedule view"', mode=mode, limit=50)
+    assert sorted(h.title for h in hits) == [f"n{i:02}" for i in range(0, 40, 4)]

@@ -25,7 +25,7 @@ class Settings:
     #: Longest passage, in characters.
     chunk_chars: int = DEFAULT_MAX_CHARS
     #: Passages embedded per write batch during ingest.
-    ingest_batch: int = 512
+    ingest_batch: int = 2048
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

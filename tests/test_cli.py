@@ -125,3 +125,13 @@ def test_every_command_is_in_the_readme() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for command in COMMANDS:
         assert f"insights {command}" in readme or f"`{command}`" in readme, command
+
+
+def test_every_configuration_key_is_in_the_readme() -> None:
+    from dataclasses import fields
+
+    from insights.config import Settings
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for field in fields(Settings):
+        assert f"INSIGHTS_{field.name.upper()}" in readme, field.name

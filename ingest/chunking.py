@@ -13,8 +13,9 @@ DEFAULT_MAX_CHARS = 800
 
 # A blank line, CRLF-safe: paragraph boundaries inside a section.
 _PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t]*(?:\r?\n[ \t]*)+")
-# End of a sentence followed by whitespace; a split point for over-long paragraphs.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
+# Whitespace after the end of a sentence (closing quote or bracket included): a split point for
+# over-long paragraphs. The closer stays with its sentence.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"')\]]))\s+")
 _WORD_CHAR = re.compile(r"\w")
 
 Span = tuple[int, int]

@@ -88,3 +88,10 @@ def test_pieces_without_words_are_dropped() -> None:
     text = "---\n\n***\n\nReal words here."
     doc = ParsedDocument(text, (Section(0, len(text)),))
     assert [c.text for c in chunk_document(doc, max_chars=16)] == ["Real words here."]
+
+
+def test_a_closing_quote_stays_with_its_sentence() -> None:
+    text = "She said it twice!' Then she left the room quietly."
+    doc = ParsedDocument(text, (Section(0, len(text)),))
+    chunks = chunk_document(doc, max_chars=32)
+    assert [c.text for c in chunks] == ["She said it twice!'", "Then she left the room quietly."]

@@ -42,7 +42,10 @@ class Repository:
         self._index: VectorIndex | None = None
         self._index_generation = -1
         self._cache: dict[str, tuple[int, Any]] = {}
+        # Two locks: a writer holds _write_lock for a whole ingest; readers only ever wait on _lock,
+        # which guards the in-memory indexes for moments.
         self._lock = threading.RLock()
+        self._write_lock = threading.RLock()
         self._write_depth = 0
 
     # -- components, loaded when first needed -----------------------------------------------
@@ -83,6 +86,7 @@ class Repository:
                 self._index, self._index_generation = loaded[0], generation
             else:
                 self._rebuild_index()
+                self._save_index_if_idle()
             return self._index  # type: ignore[return-value]
 
     def keywords(self) -> KeywordIndex:
@@ -103,15 +107,38 @@ class Repository:
             return cached[1]
 
     def _rebuild_index(self) -> None:
-        """Build the index from the vectors stored in SQLite and persist it (no re-embedding)."""
-        with self._writing():
+        """Build the index in memory from the vectors stored in SQLite (no re-embedding)."""
+        with self._lock, self.store.snapshot():
             generation = self.store.generation()
             ids, matrix = self.store.vectors()
             dimension = matrix.shape[1] if len(ids) else int(self.store.get_meta("dimension") or 0) or 1
             index = VectorIndex(dimension)
             index.add(ids, matrix)
             self._index, self._index_generation = index, generation
-            self._save_index()
+
+    def _save_index_if_idle(self) -> None:
+        """Persist a rebuilt index unless a writer holds the lock; a reader never waits for a writer."""
+        with open(self.data_dir / "write.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # the writer will save its own, newer index
+            if self._index_generation == self.store.generation():
+                self._save_index()
+
+    def _apply(self, generation: int, removed: list[int], added: list[tuple[list[int], np.ndarray]]) -> None:
+        """Bring the in-memory index from ``generation - 1`` to ``generation``, unless a reader rebuilt it."""
+        with self._lock:
+            index = self._index
+            if index is None or self._index_generation != generation - 1:
+                return  # rebuilt from the database meanwhile, so it holds this write already or will
+            dimension = next((block.shape[1] for _, block in added if len(block)), index.dimension)
+            if index.dimension != dimension:  # first write into an empty repository
+                index = self._index = VectorIndex(dimension)
+            index.remove(removed)
+            for ids, block in added:
+                index.add(np.asarray(ids), block)
+            self._index_generation = generation
 
     def _save_index(self) -> None:
         """Persist the index with a manifest naming its model and database generation."""
@@ -122,7 +149,7 @@ class Repository:
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """Hold the single-writer lock, across threads and processes; re-entrant within a thread."""
-        with self._lock:
+        with self._write_lock:
             if self._write_depth:
                 self._write_depth += 1
                 try:
@@ -211,14 +238,7 @@ class Repository:
                 self.store.set_meta("model", self.model)
                 self.store.set_meta("dimension", str(vectors.shape[1]))
             generation = self.store.bump_generation()
-        index = self._index
-        assert index is not None
-        if index.dimension != vectors.shape[1]:  # first write into an empty repository
-            index = self._index = VectorIndex(vectors.shape[1])
-        index.remove(removed)
-        for ids, block in added:
-            index.add(np.asarray(ids), block)
-        self._index_generation = generation
+        self._apply(generation, removed, added)
         for item in items:
             report.record(item.result())
 
@@ -233,9 +253,7 @@ class Repository:
             with self.store.transaction():
                 passage_ids = self.store.delete_document(document_id)
                 generation = self.store.bump_generation()
-            assert self._index is not None
-            self._index.remove(passage_ids)
-            self._index_generation = generation
+            self._apply(generation, passage_ids, [])
             self._save_index()
             self._collect_originals()
         return doc
@@ -260,6 +278,7 @@ class Repository:
                         self.store.set_meta("dimension", str(vectors.shape[1]))
                     self.store.bump_generation()
             self._rebuild_index()
+            self._save_index()
         return self.stats()
 
     def _collect_originals(self) -> None:

@@ -126,6 +126,19 @@ class Store:
             raise
         db.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Run several reads against one consistent state of the database."""
+        db = self.db
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
     # -- meta -------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:

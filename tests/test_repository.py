@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -240,3 +242,18 @@ def test_a_quoted_phrase_finds_every_passage_holding_it_and_no_other(repo: Repos
     repo.ingest([folder])
     hits = repo.search('"mobile schedule view"', mode=mode, limit=50)
     assert sorted(h.title for h in hits) == [f"n{i:02}" for i in range(0, 40, 4)]
+
+
+def test_a_reader_never_waits_for_a_writer(data_dir: Path, notes: Path) -> None:
+    Repository(Settings(data_dir=data_dir, model="hashing")).ingest([notes])
+    manifest = json.loads((data_dir / MANIFEST_FILE).read_text())
+    (data_dir / MANIFEST_FILE).write_text(json.dumps({**manifest, "generation": 0}))  # the saved index is stale
+    answers: list = []
+    with open(data_dir / "write.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a long ingest in another process holds the write lock
+        reader = threading.Thread(target=lambda: answers.append(
+            Repository(Settings(data_dir=data_dir, model="hashing")).search("payroll export", mode="semantic")))
+        reader.start()
+        reader.join(20)
+        assert not reader.is_alive(), "the reader waited for the writer"
+    assert answers[0][0].text.startswith("The payroll export")

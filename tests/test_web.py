@@ -239,3 +239,9 @@ def test_unknown_pages_are_404_pages(client: FlaskClient) -> None:
     response = client.get("/documents/999999")
     assert response.status_code == 404
     assert "no document with id 999999" in response.data.decode()
+
+
+def test_a_bad_export_request_is_a_400_page(client: FlaskClient) -> None:
+    response = client.get("/export.csv?q=pricing&from=someday")
+    assert response.status_code == 400
+    assert "must be a date like 2026-03-14" in soup(response).select_one(".error").get_text()

@@ -7,7 +7,7 @@ import io
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from insights.errors import InsightsError
 from insights.search import Hit
@@ -40,8 +40,11 @@ def index() -> str:
 @bp.get("/export.<any(csv, md):fmt>")
 def export(fmt: str) -> Response:
     """Download the current result set as CSV or Markdown, one quote with its citation per hit."""
-    params = search_params(request.args)
-    hits = get_repository().search(params.query, params.mode, EXPORT_LIMIT, params.filters) if params.query else []
+    try:
+        params = search_params(request.args)
+        hits = get_repository().search(params.query, params.mode, EXPORT_LIMIT, params.filters) if params.query else []
+    except (BadRequest, InsightsError) as ex:
+        abort(400, str(ex))
     if fmt == "csv":
         body, mimetype = export_csv(hits), "text/csv"
     else:

@@ -23,6 +23,7 @@ from insights.config import Settings
 from insights.embedder import Embedder, make_embedder
 from insights.errors import DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
+from insights.indexes import LOCK_FILE, Indexes
 from insights.ingestion import Batch, IngestReport, Prepared, prepare
 from insights.keyword import KeywordIndex
 from insights.store import Store
@@ -39,12 +40,8 @@ class Repository:
         self.originals.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "insights.db")
         self._embedder = embedder
-        self._index: VectorIndex | None = None
-        self._index_generation = -1
-        self._cache: dict[str, tuple[int, Any]] = {}
-        # Two locks: a writer holds _write_lock for a whole ingest; readers only ever wait on _lock,
-        # which guards the in-memory indexes for moments.
-        self._lock = threading.RLock()
+        self.indexes = Indexes(self.store, self.data_dir)
+        # A writer holds this for a whole ingest; readers never take it (see Indexes).
         self._write_lock = threading.RLock()
         self._write_depth = 0
 
@@ -76,75 +73,16 @@ class Repository:
             )
 
     def index(self) -> VectorIndex:
-        """Return the vector index, in step with the database: loaded, or rebuilt if it disagrees."""
-        with self._lock:
-            generation = self.store.generation()
-            if self._index is not None and self._index_generation == generation:
-                return self._index
-            loaded = VectorIndex.load(self.data_dir)
-            if loaded is not None and loaded[1].get("generation") == generation:
-                self._index, self._index_generation = loaded[0], generation
-            else:
-                self._rebuild_index()
-                self._save_index_if_idle()
-            return self._index  # type: ignore[return-value]
+        """Return the vector index, in step with the database."""
+        return self.indexes.vectors()
 
     def keywords(self) -> KeywordIndex:
-        """Return the BM25 index, rebuilt from the database's passages whenever they changed."""
-        return self._derived("keywords", lambda: KeywordIndex(*self.store.passage_texts(with_titles=True)))
+        """Return the BM25 index, in step with the database."""
+        return self.indexes.keywords()
 
     def catalog(self) -> Catalog:
-        """Return every passage's filter fields, reloaded whenever the database changed."""
-        return self._derived("catalog", lambda: Catalog(self.store.db))
-
-    def _derived(self, name: str, build: Callable[[], Any]) -> Any:
-        """Return an in-memory structure built from the database, rebuilding it when the generation moved."""
-        with self._lock:
-            generation = self.store.generation()
-            cached = self._cache.get(name)
-            if cached is None or cached[0] != generation:
-                cached = self._cache[name] = (generation, build())
-            return cached[1]
-
-    def _rebuild_index(self) -> None:
-        """Build the index in memory from the vectors stored in SQLite (no re-embedding)."""
-        with self._lock, self.store.snapshot():
-            generation = self.store.generation()
-            ids, matrix = self.store.vectors()
-            dimension = matrix.shape[1] if len(ids) else int(self.store.get_meta("dimension") or 0) or 1
-            index = VectorIndex(dimension)
-            index.add(ids, matrix)
-            self._index, self._index_generation = index, generation
-
-    def _save_index_if_idle(self) -> None:
-        """Persist a rebuilt index unless a writer holds the lock; a reader never waits for a writer."""
-        with open(self.data_dir / "write.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # the writer will save its own, newer index
-            if self._index_generation == self.store.generation():
-                self._save_index()
-
-    def _apply(self, generation: int, removed: list[int], added: list[tuple[list[int], np.ndarray]]) -> None:
-        """Bring the in-memory index from ``generation - 1`` to ``generation``, unless a reader rebuilt it."""
-        with self._lock:
-            index = self._index
-            if index is None or self._index_generation != generation - 1:
-                return  # rebuilt from the database meanwhile, so it holds this write already or will
-            dimension = next((block.shape[1] for _, block in added if len(block)), index.dimension)
-            if index.dimension != dimension:  # first write into an empty repository
-                index = self._index = VectorIndex(dimension)
-            index.remove(removed)
-            for ids, block in added:
-                index.add(np.asarray(ids), block)
-            self._index_generation = generation
-
-    def _save_index(self) -> None:
-        """Persist the index with a manifest naming its model and database generation."""
-        assert self._index is not None
-        manifest = {"model": self.store.get_meta("model"), "generation": self._index_generation}
-        self._index.save(self.data_dir, manifest)
+        """Return every passage's filter fields, in step with the database."""
+        return self.indexes.catalog()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -157,7 +95,7 @@ class Repository:
                 finally:
                     self._write_depth -= 1
                 return
-            with open(self.data_dir / "write.lock", "w") as lock:
+            with open(self.data_dir / LOCK_FILE, "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 self._write_depth = 1
                 try:
@@ -210,7 +148,7 @@ class Repository:
                 else:
                     report.record(prepared)
             self._write(batch.take(), report)
-            self._save_index()
+            self.indexes.save()
             self._collect_originals()
         return report
 
@@ -238,7 +176,7 @@ class Repository:
                 self.store.set_meta("model", self.model)
                 self.store.set_meta("dimension", str(vectors.shape[1]))
             generation = self.store.bump_generation()
-        self._apply(generation, removed, added)
+        self.indexes.apply(generation, removed, added)
         for item in items:
             report.record(item.result())
 
@@ -253,8 +191,8 @@ class Repository:
             with self.store.transaction():
                 passage_ids = self.store.delete_document(document_id)
                 generation = self.store.bump_generation()
-            self._apply(generation, passage_ids, [])
-            self._save_index()
+            self.indexes.apply(generation, passage_ids, [])
+            self.indexes.save()
             self._collect_originals()
         return doc
 
@@ -277,8 +215,8 @@ class Repository:
                     if len(ids):
                         self.store.set_meta("dimension", str(vectors.shape[1]))
                     self.store.bump_generation()
-            self._rebuild_index()
-            self._save_index()
+            self.indexes.rebuild()
+            self.indexes.save()
         return self.stats()
 
     def _collect_originals(self) -> None:

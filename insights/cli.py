@@ -16,8 +16,9 @@ from ingest.parsers import ParseOptions
 from insights.config import Settings
 from insights.errors import InsightsError
 from insights.filters import Filters
+from insights.ingestion import IngestReport
 from insights.repository import Repository
-from insights.search import MODES, Hit, mark
+from insights.search import MODES, mark
 
 
 class Context:
@@ -141,15 +142,20 @@ def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_co
     if as_json:
         print_json(report.to_dict())
     else:
-        removed = f", removed {len(report.removed)}" if prune else ""
-        click.echo(f"added {report.count('added')}, updated {report.count('updated')}, "
-                   f"unchanged {report.count('unchanged')}, failed {len(report.failed)}{removed}")
-        for path, warning in report.warnings:
-            click.echo(f"warning: {path}: {warning}", err=True)
-        for problem in report.failed:
-            click.echo(f"failed: {problem.path}: {problem.reason}", err=True)
+        echo_report(report, prune=prune)
     if report.failed:
         sys.exit(1)
+
+
+def echo_report(report: IngestReport, prune: bool = False, summary_to_stderr: bool = False) -> None:
+    """Print an ingest's one-line summary, then a line per warning and per failure (on stderr)."""
+    removed = f", removed {len(report.removed)}" if prune else ""
+    click.echo(f"added {report.count('added')}, updated {report.count('updated')}, "
+               f"unchanged {report.count('unchanged')}, failed {len(report.failed)}{removed}", err=summary_to_stderr)
+    for path, warning in report.warnings:
+        click.echo(f"warning: {path}: {warning}", err=True)
+    for problem in report.failed:
+        click.echo(f"failed: {problem.path}: {problem.reason}", err=True)
 
 
 @cli.command()
@@ -175,17 +181,10 @@ def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_j
     if not hits:
         click.echo("No passages match." + (" Try removing a filter." if filters else ""))
     for rank, hit in enumerate(hits, offset + 1):
-        click.echo(f"{rank}. {click.style(hit.title, bold=True)} [{hit.kind}] {citation(hit)}")
+        click.echo(f"{rank}. {click.style(hit.title, bold=True)} [{hit.kind}] {hit.place}")
         quote = mark(hit.text, hit.highlights, "\x1b[1m", "\x1b[22m") if sys.stdout.isatty() else hit.text
         click.echo("   “" + " ".join(quote.split()) + "”")
         click.echo(f"   document {hit.document_id}, chars {hit.char_start}–{hit.char_end}, score {hit.score:.4f}\n")
-
-
-def citation(hit: Hit) -> str:
-    """Return where a quote comes from: speaker, time, page, row, heading, participant, date."""
-    parts = [f"{k} {v}" for k, v in hit.locator.items()]
-    parts += [v for v in (hit.participant, hit.competitor, hit.date) if v]
-    return " · ".join(str(p) for p in parts)
 
 
 @cli.command()
@@ -292,11 +291,7 @@ def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int
         raise click.ClickException(f"no demo corpus at {folder}; pass --corpus PATH")
     click.echo(f"Building the demo repository in {obj.settings.data_dir} (the first time embeds ~2,000 passages)…",
                err=True)
-    report = demo_corpus.build(obj.repo, folder)
-    click.echo(f"added {report.count('added')}, updated {report.count('updated')}, "
-               f"unchanged {report.count('unchanged')}, failed {len(report.failed)}", err=True)
-    for problem in report.failed:
-        click.echo(f"failed: {problem.path}: {problem.reason}", err=True)
+    echo_report(demo_corpus.build(obj.repo, folder), summary_to_stderr=True)
     if not no_serve:
         run_server(obj.settings, host, port, threads)
 

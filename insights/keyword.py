@@ -54,9 +54,15 @@ _UNMARKED = frozenset(
 )
 
 
+@cache
+def _unmarked_stems() -> frozenset[str]:
+    """Return the stems of the words never marked (computed once)."""
+    return frozenset(_stemmer().stemWords(sorted(_UNMARKED)))
+
+
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Return the offsets of the words of ``text`` whose stems occur in the query, common words left unmarked."""
-    wanted = set(terms(query)) - set(_stemmer().stemWords(sorted(_UNMARKED)))
+    wanted = set(terms(query)) - _unmarked_stems()
     if not wanted:
         return []
     matches = list(_WORD.finditer(text))

@@ -47,6 +47,17 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
 
     @property
+    def place(self) -> str:
+        """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
+        where = ", ".join(f"{k} {v}" for k, v in self.locator.items())
+        return " · ".join(str(p) for p in (self.participant, self.competitor, where, self.date) if p)
+
+    @property
+    def citation(self) -> str:
+        """Return a one-line citation: title, kind, then where the quote stands."""
+        return " · ".join(p for p in (self.title, self.kind.replace("-", " "), self.place) if p)
+
+    @property
     def snippet(self) -> str:
         """Return the text with matched terms wrapped in ``**``."""
         return mark(self.text, self.highlights)

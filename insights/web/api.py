@@ -48,34 +48,16 @@ def http_error(error: HTTPException) -> Response:
     return json_error(status, message, headers)
 
 
-@bp.errorhandler(BadRequest)
-def bad_request(error: BadRequest) -> Response:
-    """Return an invalid parameter as 400 with the validator's message."""
-    return json_error(400, str(error))
-
-
-@bp.errorhandler(DocumentNotFound)
-def not_found(error: DocumentNotFound) -> Response:
-    """Return a missing document as 404."""
-    return json_error(404, str(error))
-
-
-@bp.errorhandler(ModelMismatch)
-def model_mismatch(error: ModelMismatch) -> Response:
-    """Return a repository embedded with another model as 409: the data conflicts with the configuration."""
-    return json_error(409, str(error))
-
-
-@bp.errorhandler(ConfigError)
-def config_error(error: ConfigError) -> Response:
-    """Return a server misconfiguration (a missing model, say) as 500 with its actionable message."""
-    return json_error(500, str(error))
-
-
-@bp.errorhandler(InsightsError)
-def insights_error(error: InsightsError) -> Response:
-    """Return any other library error as 400: its message says what the caller can fix."""
-    return json_error(400, str(error))
+#: Library errors and their HTTP statuses; Flask picks the most specific class.
+ERROR_STATUS: dict[type[Exception], int] = {
+    BadRequest: 400,  # an invalid parameter
+    DocumentNotFound: 404,
+    ModelMismatch: 409,  # the data conflicts with the configuration
+    ConfigError: 500,  # a server misconfiguration (a missing model); the message says what to fix
+    InsightsError: 400,  # any other library error: the message says what the caller can fix
+}
+for _kind, _status in ERROR_STATUS.items():
+    bp.register_error_handler(_kind, lambda error, status=_status: json_error(status, str(error)))
 
 
 # -- search and documents -------------------------------------------------------------------------

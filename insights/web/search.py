@@ -34,7 +34,7 @@ def index() -> str:
     except (BadRequest, InsightsError) as ex:
         error = str(ex)
     return render_template("search.html", params=params, result=result, error=error,
-                           active=active_filters(), filter_url=filter_url, page_url=page_url, citation=citation)
+                           active=active_filters(), filter_url=filter_url, page_url=page_url)
 
 
 @bp.get("/export.<any(csv, md):fmt>")
@@ -54,13 +54,6 @@ def export(fmt: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def citation(hit: Hit) -> str:
-    """Return a one-line citation: title, kind, speaker or participant, place in the source, date."""
-    where = ", ".join(f"{k} {v}" for k, v in hit.locator.items())
-    parts = [hit.title, hit.kind.replace("-", " "), hit.participant, hit.competitor, where, hit.date]
-    return " · ".join(p for p in parts if p)
-
-
 def _cell(value: Any) -> str:
     """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown, never run."""
     text = "" if value is None else str(value)
@@ -77,7 +70,7 @@ def export_csv(hits: list[Hit]) -> str:
         link = url_for("documents.show", document_id=hit.document_id, passage=hit.passage_id, _external=True,
                        _anchor=f"p{hit.passage_id}")
         locator = "; ".join(f"{k} {v}" for k, v in hit.locator.items())
-        writer.writerow([_cell(v) for v in (hit.text, citation(hit), hit.title, hit.kind, hit.participant,
+        writer.writerow([_cell(v) for v in (hit.text, hit.citation, hit.title, hit.kind, hit.participant,
                                             hit.competitor, hit.segment, hit.date, locator, hit.document_id,
                                             hit.char_start, hit.char_end, link)])
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
@@ -88,7 +81,7 @@ def export_markdown(query: str, hits: list[Hit]) -> str:
     lines = [f"# {query}", ""]
     for hit in hits:
         quote = " ".join(hit.text.split())
-        lines += [f"> {quote}", ">", f"> — {citation(hit)}", ""]
+        lines += [f"> {quote}", ">", f"> — {hit.citation}", ""]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,8 @@ from insights.filters import Filters
 _QUERY = """
 SELECT p.id, p.document_id, lower(d.kind), lower(coalesce(p.participant, d.participant)),
        lower(coalesce(p.segment, d.segment)), lower(coalesce(p.competitor, d.competitor)), lower(d.author),
-       coalesce(p.date, d.date), p.text
+       coalesce(p.date, d.date), p.text,
+       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line'))
 FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id
 """
 _FIELDS = ("kind", "participant", "segment", "competitor", "author")
@@ -24,7 +26,7 @@ class Catalog:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         rows = db.execute(_QUERY).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 10
         self.ids = np.asarray(columns[0], dtype=np.int64)
         self.documents = np.asarray(columns[1], dtype=np.int64)
         self.codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
@@ -37,12 +39,26 @@ class Catalog:
         self.dates = np.asarray([d or "" for d in columns[7]], dtype=str)
         # Lower-cased texts for "quoted phrase" checks: a substring test beats reading rows back.
         self.texts = [t.lower() for t in columns[8]]
+        # Who is speaking: one participant in one document, or one record (row, line) of a table.
+        speakers: dict[tuple[int, int, Any], int] = {}
+        participants = self.codes["participant"][1]
+        self.sources = np.fromiter(
+            (speakers.setdefault(key, len(speakers))
+             for key in zip(columns[1], participants.tolist(), columns[9], strict=True)),
+            dtype=np.int64, count=len(rows))
         self.tags: dict[str, list[int]] = defaultdict(list)
         for document_id, tag in db.execute("SELECT document_id, lower(tag) FROM tags"):
             self.tags[tag].append(document_id)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def source_of(self, ids: np.ndarray) -> np.ndarray:
+        """Return each passage's source code (its own id's negative when the catalog does not know it)."""
+        positions = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
+        if not len(self.ids):
+            return -np.asarray(ids, dtype=np.int64) - 1
+        return np.where(self.ids[positions] == ids, self.sources[positions], -np.asarray(ids, dtype=np.int64) - 1)
 
     def containing(self, phrases: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Return the candidate ids whose text contains every phrase, case-insensitively."""

@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from insights.errors import InsightsError
 from insights.filters import Filters
 from insights.ingestion import IngestReport
 from insights.repository import Repository
-from insights.search import MODES, mark
+from insights.search import FUSIONS, MODES, mark
 
 
 class Context:
@@ -329,3 +330,51 @@ def stats(obj: Context, as_json: bool) -> None:
         return
     for key, value in data.items():
         click.echo(f"{key}: {value}")
+
+
+@cli.command("eval")
+@click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice([*MODES, "all"]), default="all", show_default=True,
+              help="Which ranking to score.")
+@click.option("--limit-queries", type=click.IntRange(1), help="Score only the first N judged queries.")
+@click.option("--fusion", type=click.Choice(FUSIONS), default="confidence", show_default=True,
+              help="How hybrid combines the two rankings (rrf: reciprocal rank fusion, for comparison).")
+@click.option("--data-dir", "keep_in", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the evaluation repository here and reuse it next time (default: a temporary folder).")
+@json_option
+@click.pass_obj
+@handle_errors
+def eval_command(obj: Context, directory: Path, mode: str, limit_queries: int | None, fusion: str,
+                 keep_in: Path | None, as_json: bool) -> None:
+    """Score search on a BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv): nDCG@10, recall, MRR.
+
+    Example: insights eval examples/golden --mode all --json
+    """
+    import tempfile
+
+    from insights.evaluation import evaluate, load_beir
+
+    dataset = load_beir(directory)
+    modes = MODES if mode == "all" else (mode,)
+    megabytes = dataset.corpus.stat().st_size / 1e6 + 1
+    with tempfile.TemporaryDirectory(prefix="insights-eval-") as scratch:
+        settings = replace(obj.settings, data_dir=keep_in or Path(scratch),
+                           max_file_mb=max(obj.settings.max_file_mb, megabytes))
+        click.echo(f"Ingesting {dataset.corpus} into {settings.data_dir}…", err=True)
+        repo = Repository(settings)
+        try:
+            result = evaluate(repo, dataset, modes, limit_queries, fusion)
+        finally:
+            repo.close()
+    if as_json:
+        print_json(result)
+        return
+    click.echo(f"{result['dataset']}: {result['queries']} queries, {result['documents']:,} documents, "
+               f"{result['passages']:,} passages; ingest {result['ingest_seconds']} s"
+               + (f" ({result['passages_per_second']} passages/s)" if result["passages_per_second"] else " (reused)"))
+    click.echo(f"{'mode':<10}{'nDCG@10':>9}{'R@10':>8}{'R@100':>8}{'MRR@10':>8}{'half a':>8}{'half b':>8}{'p50 ms':>8}")
+    for name, m in result["modes"].items():
+        halves = [m["halves"].get(h, float("nan")) for h in "ab"]
+        click.echo(f"{name:<10}{m['ndcg@10']:>9.4f}{m['recall@10']:>8.4f}{m['recall@100']:>8.4f}{m['mrr@10']:>8.4f}"
+                   f"{halves[0]:>8.4f}{halves[1]:>8.4f}{m['query_ms_p50']:>8.1f}")
+    click.echo(f"wall time {result['wall_seconds']} s")

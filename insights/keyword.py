@@ -119,9 +119,19 @@ class KeywordIndex:
         assert positions is not None
         return self.ids[positions]
 
+    def score_of(self, scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Return the entries of a ``scores()`` vector for these passage ids (0 for ids not indexed)."""
+        if not len(scores):
+            return np.zeros(len(ids), dtype=np.float32)
+        positions = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return np.where(self.ids[positions] == ids, scores[positions], 0.0).astype(np.float32)
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return up to ``k`` (passage id, score) pairs with a positive score, best first."""
-        scores = self.scores(query)
+        return self.top(self.scores(query), k, allowed)
+
+    def top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Return the ``k`` best (passage id, score) pairs of a ``scores()`` vector, among ``allowed`` ids."""
         if allowed is not None and len(scores):
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
         candidates = np.flatnonzero(scores > 0)

@@ -231,21 +231,22 @@ class Repository:
     def search(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
                offset: int = 0) -> list[searching.Hit]:
         """Return the passages that best answer ``query``, each with its citation."""
-        ranked = self._rank(query, mode, filters, max(searching.DEPTH, offset + limit))
+        ranked = self.rank(query, mode, filters, max(searching.DEPTH, offset + limit))
         return searching.hydrate(self.store, ranked[offset : offset + limit], query)
 
     def search_page(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
                     offset: int = 0) -> dict[str, Any]:
         """Return one page of hits with the number of candidates and facet counts over all of them."""
-        ranked = self._rank(query, mode, filters, max(searching.DEPTH, offset + limit))
+        ranked = self.rank(query, mode, filters, max(searching.DEPTH, offset + limit))
         return {
             "hits": searching.hydrate(self.store, ranked[offset : offset + limit], query),
             "total": len(ranked),
             "facets": searching.facets(self.store.db, [i for i, _ in ranked]),
         }
 
-    def _rank(self, query: str, mode: str, filters: Filters | None, depth: int) -> list[tuple[int, float]]:
-        """Validate a search and return its ranked candidates."""
+    def rank(self, query: str, mode: str = "hybrid", filters: Filters | None = None,
+             depth: int = searching.DEPTH, fusion: str = "confidence") -> list[tuple[int, float]]:
+        """Return (passage id, score) for every candidate, best first: search without the hydration."""
         if mode not in searching.MODES:
             raise InsightsError(f"unknown search mode {mode!r}; use one of {', '.join(searching.MODES)}")
         if not query.strip():
@@ -253,7 +254,8 @@ class Repository:
         if mode == "keyword":
             return searching.rank(self.catalog(), None, self.keywords(), None, query, mode, filters, depth)
         self.check_model()
-        return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters, depth)
+        return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters,
+                              depth, fusion)
 
     def set_tags(self, document_id: int, tags: Iterable[str]) -> list[str]:
         """Replace a document's tags; return them as stored.

@@ -13,15 +13,25 @@ import numpy as np
 from insights.catalog import Catalog
 from insights.embedder import Embedder
 from insights.filters import Filters
-from insights.keyword import KeywordIndex, highlight_spans, phrases
+from insights.keyword import K1, KeywordIndex, highlight_spans, phrases
 from insights.store import Store
 from insights.vectors import VectorIndex
 
 MODES = ("hybrid", "semantic", "keyword")
+FUSIONS = ("confidence", "rrf")
 #: Candidates taken from each side before fusion; deep enough that fusion can reorder.
 DEPTH = 100
 #: Reciprocal-rank fusion constant, as in Cormack et al. (2009).
 RRF_K = 60
+#: Cosine similarity temperature the bundled model was trained with (MultipleNegativesRankingLoss,
+#: scale 20): a gap of 0.05 is one unit of the model's own confidence.
+DENSE_TEMPERATURE = 0.05
+#: Each further passage from the same source (one participant in a document, or one record of a
+#: table) scores this much less, so a page of answers shows many voices rather than one long document.
+REPEAT_DISCOUNT = 0.6
+#: BM25 sums per-term weights that are log-odds (IDF) scaled by at most k1 + 1.
+KEYWORD_TEMPERATURE = K1 + 1
+
 @dataclass(frozen=True)
 class Hit:
     """One passage that answers a question, with everything needed to cite it."""
@@ -116,6 +126,39 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+def confidence(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """Return a softmax over one side's candidate scores: how sure that side is of each candidate."""
+    if not len(scores):
+        return scores
+    weights = np.exp((scores - scores.max()) / temperature)
+    return weights / weights.sum()
+
+
+def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, keyword: np.ndarray) -> list[tuple[int, float]]:
+    """Average the two sides' softmax distributions over the same candidates; return (id, score), best first.
+
+    A side whose top candidates stand far above the rest puts most of its mass on them and leads;
+    a side that cannot tell its candidates apart spreads its mass and mostly reorders the other
+    side's near-ties. So the weighting follows each question instead of one constant.
+    """
+    fused = (confidence(dense, DENSE_TEMPERATURE) + confidence(keyword, KEYWORD_TEMPERATURE)) / 2
+    order = np.lexsort((candidates, -fused))
+    return [(int(candidates[i]), float(fused[i])) for i in order]
+
+
+def diversify(ranking: list[tuple[int, float]], catalog: Catalog) -> list[tuple[int, float]]:
+    """Discount repeated passages of one source; a document's best passage keeps its place."""
+    if not ranking:
+        return ranking
+    sources = catalog.source_of(np.asarray([i for i, _ in ranking], dtype=np.int64)).tolist()
+    seen: dict[int, int] = {}
+    scored = []
+    for (passage_id, score), source in zip(ranking, sources, strict=True):
+        repeats = seen[source] = seen.get(source, -1) + 1
+        scored.append((passage_id, score * REPEAT_DISCOUNT**repeats))
+    return sorted(scored, key=lambda item: (-item[1], item[0]))
+
+
 def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str = "**") -> str:
     """Return ``text`` with each span wrapped in markers."""
     out, position = [], 0
@@ -128,22 +171,24 @@ def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str
 
 def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | None,
          embedder: Embedder | None, query: str, mode: str = "hybrid", filters: Filters | None = None,
-         depth: int = DEPTH) -> list[tuple[int, float]]:
+         depth: int = DEPTH, fusion: str = "confidence") -> list[tuple[int, float]]:
     """Return every candidate for ``query`` as (passage id, score), best first, within the filters only.
 
-    "Quoted phrases" in the query must appear in every candidate.
+    "Quoted phrases" in the query must appear in every candidate. Hybrid ranking fuses the two sides
+    by ``fusion``: "confidence" (the default) or "rrf" (reciprocal rank fusion, kept for comparison).
     """
     filters = filters or Filters()
     filters = replace(filters, contains=filters.contains + tuple(phrases(query)))
     quoted = filters.contains
 
-    def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]]]:
+    def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]], np.ndarray]:
         allowed = allowed_ids(catalog, filters, keywords)
         if mode == "semantic" or keywords is None:
-            return allowed, []
+            return allowed, [], np.zeros(0, dtype=np.float32)
+        scores = keywords.scores(query)
         # With a phrase to check, rank every word-holding passage, then check from the top down.
-        ranking = keywords.search(query, len(allowed) if quoted and allowed is not None else depth, allowed)
-        return allowed, with_phrases(ranking, catalog, quoted, depth)
+        ranking = keywords.top(scores, len(allowed) if quoted and allowed is not None else depth, allowed)
+        return allowed, with_phrases(ranking, catalog, quoted, depth), scores
 
     if mode == "keyword":
         return keyword_side()[1]
@@ -151,12 +196,21 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     # The filters and BM25 run on the second core while the model encodes the query on the first.
     pending = _pool.submit(keyword_side)
     vector = embedder.encode([query])[0]
-    allowed, ranking = pending.result()
+    allowed, ranking, bm25 = pending.result()
     k = depth if not quoted else 4 * depth
     dense = with_phrases(semantic_search(index, vector, allowed, k), catalog, quoted, depth)
     if quoted and len(dense) < depth and allowed is not None and k < len(allowed):
         dense = with_phrases(semantic_search(index, vector, allowed, len(allowed)), catalog, quoted, depth)
-    return fuse([ranking, dense]) if mode == "hybrid" else dense
+    if mode != "hybrid":
+        return dense
+    if keywords is None or not ranking:
+        return diversify(dense, catalog)
+    if fusion == "rrf":
+        return diversify(fuse([ranking, dense]), catalog)
+    # Score every candidate of either side on both sides, so fusion compares like with like.
+    candidates = np.asarray(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in ranking])), dtype=np.int64)
+    fused = fuse_by_confidence(candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates))
+    return diversify(fused, catalog)
 
 
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insights-search")

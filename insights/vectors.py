@@ -60,6 +60,21 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def similarity(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Return the query's inner product with the stored vectors of these ids (0 for ids not held)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        try:
+            return (self.index.reconstruct_batch(ids) @ query).astype(np.float32)
+        except RuntimeError:  # an id was removed since it was ranked: score the rest one by one
+            pass
+        out = np.zeros(len(ids), dtype=np.float32)
+        for position, passage_id in enumerate(ids):
+            try:
+                out[position] = float(self.index.reconstruct(int(passage_id)) @ query)
+            except RuntimeError:  # removed since the candidate was ranked
+                continue
+        return out
+
     def save(self, directory: Path, manifest: dict[str, Any]) -> None:
         """Write the index, then its manifest, each atomically, so a crash leaves a detectable old pair."""
         atomic_write(directory / INDEX_FILE, faiss.serialize_index(self.index).tobytes())

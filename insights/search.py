@@ -126,22 +126,31 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def confidence(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """Return a softmax over one side's candidate scores: how sure that side is of each candidate."""
+def confidence(scores: np.ndarray, temperature: float) -> float:
+    """Return how sure one side is of its top candidate: its share of a softmax over the side's ranking."""
     if not len(scores):
-        return scores
+        return 0.0
     weights = np.exp((scores - scores.max()) / temperature)
-    return weights / weights.sum()
+    return float(1.0 / weights.sum())
 
 
-def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, keyword: np.ndarray) -> list[tuple[int, float]]:
-    """Average the two sides' softmax distributions over the same candidates; return (id, score), best first.
+def spread(scores: np.ndarray) -> np.ndarray:
+    """Rescale scores to 0..1 over the candidates (min-max)."""
+    low, high = float(scores.min()), float(scores.max())
+    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
 
-    A side whose top candidates stand far above the rest puts most of its mass on them and leads;
-    a side that cannot tell its candidates apart spreads its mass and mostly reorders the other
-    side's near-ties. So the weighting follows each question instead of one constant.
+
+def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, keyword: np.ndarray, dense_confidence: float,
+                       keyword_confidence: float) -> list[tuple[int, float]]:
+    """Blend both sides' rescaled scores, weighting each by its confidence on this question; best first.
+
+    A side whose best candidate stands far above the rest of its ranking leads the blend; a side
+    that cannot tell its candidates apart gets little say. So the weight follows each question
+    (rare exact terms, or a near-paraphrase) instead of being one constant for every collection.
     """
-    fused = (confidence(dense, DENSE_TEMPERATURE) + confidence(keyword, KEYWORD_TEMPERATURE)) / 2
+    total = dense_confidence + keyword_confidence
+    weight = dense_confidence / total if total > 0 else 0.5
+    fused = weight * spread(dense) + (1 - weight) * spread(keyword)
     order = np.lexsort((candidates, -fused))
     return [(int(candidates[i]), float(fused[i])) for i in order]
 
@@ -209,7 +218,10 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
         return diversify(fuse([ranking, dense]), catalog)
     # Score every candidate of either side on both sides, so fusion compares like with like.
     candidates = np.asarray(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in ranking])), dtype=np.int64)
-    fused = fuse_by_confidence(candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates))
+    fused = fuse_by_confidence(
+        candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates),
+        confidence(np.asarray([s for _, s in dense]), DENSE_TEMPERATURE),
+        confidence(np.asarray([s for _, s in ranking]), KEYWORD_TEMPERATURE))
     return diversify(fused, catalog)
 
 

@@ -37,8 +37,8 @@ TICKETS: list[dict[str, Any]] = [
         segment="SMB",
         plan="Team",
         channel="chat",
-        subject="Where do I start? Schedule page says add roles",
-        body="Just signed up. I added my two shops and invited my staff but the schedule page is empty and says 'Add roles to get started'. I did add roles (Baker, Counter) but they don't show up for the second shop. What order am I supposed to do this in? My staff are already asking where the schedule is.",
+        subject="New admin, first week: where do I start? Schedule page says add roles",
+        body="Just signed up as the admin and I'm struggling with the setup. I added my two shops and invited my staff but the schedule page is empty and says 'Add roles to get started'. I did add roles (Baker, Counter) but they don't show up for the second shop. What order am I supposed to do this in? My staff are already asking where the schedule is.",
         tags=["onboarding", "roles", "locations", "setup"],
     ),
     dict(
@@ -103,7 +103,7 @@ TICKETS: list[dict[str, Any]] = [
         segment="SMB",
         plan="Team",
         channel="email",
-        subject="Closed the setup popup, how do I get the checklist back",
+        subject="New admin here - closed the setup popup, how do I get the checklist back",
         body="On my first login there was a welcome window with a checklist and I closed it without thinking. Now I can't find it anywhere. I'm halfway through setup and I don't know what's left to do. Can you tell me where the getting started list went?",
         tags=["onboarding", "checklist", "setup"],
     ),
@@ -346,7 +346,7 @@ TICKETS: list[dict[str, Any]] = [
         plan="Team",
         channel="email",
         subject="Staff got invites before schedule was ready",
-        body="I invited my staff on day one because it was one of the first buttons I saw. Now they're logging in to an empty app and texting me. I'm still trying to work out roles and pay rules. Can I stop invitations going out until I'm ready? It's been three days and I still haven't published a schedule.",
+        body="First week as our admin and I'm already behind. I invited my staff on day one because it was one of the first buttons I saw. Now they're logging in to an empty app and texting me. I'm still trying to work out roles and pay rules. Can I stop invitations going out until I'm ready? It's been three days and I still haven't published a schedule.",
         tags=["onboarding", "invitations", "setup"],
     ),
     dict(

@@ -290,7 +290,7 @@ def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int
     folder = corpus or demo_corpus.CORPUS
     if not folder.is_dir():
         raise click.ClickException(f"no demo corpus at {folder}; pass --corpus PATH")
-    click.echo(f"Building the demo repository in {obj.settings.data_dir} (the first time embeds ~2,000 passages)…",
+    click.echo(f"Building the demo repository in {obj.settings.data_dir} (the first time embeds about 1,000 passages)…",
                err=True)
     echo_report(demo_corpus.build(obj.repo, folder), summary_to_stderr=True)
     if not no_serve:

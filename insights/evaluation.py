@@ -125,7 +125,8 @@ def ingest(repo: Repository, dataset: Dataset) -> dict[str, Any]:
         raise EvalDataError(f"{dataset.corpus}: {report.failed[0].reason}")
     seconds = time.perf_counter() - started
     embedded = sum(r.passages for r in report.results if r.status != "unchanged")
-    return {"documents": len(set(document_ids(repo).values())), "passages": repo.store.counts()["passages"], "ingest_seconds": round(seconds, 2),
+    return {"documents": len(set(document_ids(repo).values())), "passages": repo.store.counts()["passages"],
+            "ingest_seconds": round(seconds, 2),
             "passages_per_second": round(embedded / seconds, 1) if embedded else None,
             "reused": embedded == 0}
 

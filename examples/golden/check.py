@@ -101,7 +101,8 @@ def check_fresh(folder: Path) -> list[str]:
     problems = []
     gone, new = sorted(stored.keys() - fresh.keys()), sorted(fresh.keys() - stored.keys())
     changed = sorted(k for k in stored.keys() & fresh.keys() if stored[k] != fresh[k])
-    for label, ids in (("no longer produced", gone), ("new, not in corpus.jsonl", new), ("text or title changed", changed)):
+    differences = (("no longer produced", gone), ("new, not in corpus.jsonl", new), ("text or title changed", changed))
+    for label, ids in differences:
         if ids:
             problems.append(f"corpus.jsonl is stale: {len(ids)} passage(s) {label}, e.g. {ids[:3]}; "
                             "rerun make_corpus.py and re-map the qrels")

@@ -53,7 +53,7 @@ def index() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new() -> str | BaseResponse:
+def new() -> str | BaseResponse | tuple[str, int]:
     """Show the new-insight form; save it and open it."""
     if request.method == "POST":
         try:

@@ -118,11 +118,17 @@ def _resolve(row: sqlite3.Row, doc: sqlite3.Row | None, db: sqlite3.Connection) 
             return Evidence(**base, status=STALE)
         status, start = MOVED, found
     passage = db.execute(
-        "SELECT id, locator FROM passages WHERE document_id = ? AND char_start <= ? AND char_end > ? "
-        "ORDER BY seq LIMIT 1", (doc["id"], start, start),
+        """SELECT p.id, p.locator, d.title, d.kind, coalesce(p.participant, d.participant) AS participant,
+                  coalesce(p.segment, d.segment) AS segment, coalesce(p.competitor, d.competitor) AS competitor,
+                  coalesce(p.date, d.date) AS date
+           FROM passages p JOIN documents d ON d.id = p.document_id
+           WHERE p.document_id = ? AND p.char_start <= ? AND p.char_end > ? ORDER BY p.seq LIMIT 1""",
+        (doc["id"], start, start),
     ).fetchone()
-    if status == MOVED and passage is not None:
-        base["locator"] = json.loads(passage["locator"])  # the saved locator described the old place
+    if passage is not None:
+        # The quote is verified in place, so cite where it stands now (a re-ingest may have retitled the
+        # document or moved the quote under another heading); stale and removed evidence keeps its snapshot.
+        base.update({name: passage[name] for name in CITED_FIELDS}, locator=json.loads(passage["locator"]))
     return Evidence(**base, status=status, current_document_id=doc["id"], current_start=start,
                     current_end=start + len(quote), passage_id=None if passage is None else passage["id"])
 

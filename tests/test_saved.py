@@ -191,3 +191,18 @@ def test_markdown_export_footnotes_every_quote(repo: Repository, notes: Path, da
             "heading Onboarding > Mobile · 2026-03-14 **[STALE]**") in markdown
     footnote = next(line for line in markdown.splitlines() if line.startswith("[^2]: "))
     assert "ERR-PAY-214" in footnote and "maria call" in footnote and "STALE" not in footnote
+
+
+def test_live_evidence_cites_the_document_as_it_is_now_and_stale_evidence_as_saved(repo: Repository, notes: Path,
+                                                                                   dana: Path) -> None:
+    passage = passage_with(repo, "logging me out")
+    insight = repo.saved.create("Sessions", evidence=[EvidenceSource(passage_id=passage["id"])])
+    dana.write_text(dana.read_text().replace("title: Interview with Dana", "title: Dana, store manager"))
+    repo.ingest([notes])
+    [evidence] = repo.saved.get(insight.id).evidence
+    assert (evidence.status, evidence.title) == ("ok", "Dana, store manager")
+    dana.write_text(dana.read_text().replace("title: Dana, store manager", "title: Renamed again")
+                    .replace("every morning", "now and then"))
+    repo.ingest([notes])
+    [evidence] = repo.saved.get(insight.id).evidence
+    assert (evidence.status, evidence.title) == ("stale", "Interview with Dana")  # the citation as it was saved

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from insights.config import Settings
 from insights.errors import InsightNotFound, InsightsError
 from insights.repository import Repository
 from insights.saved import EvidenceSource
@@ -206,3 +211,43 @@ def test_live_evidence_cites_the_document_as_it_is_now_and_stale_evidence_as_sav
     repo.ingest([notes])
     [evidence] = repo.saved.get(insight.id).evidence
     assert (evidence.status, evidence.title) == ("stale", "Interview with Dana")  # the citation as it was saved
+
+
+#: Saves an insight whose evidence stream stalls half-way, inside the write transaction, until killed.
+STALLED_SAVE = """
+import sys, time
+from insights.config import Settings
+from insights.repository import Repository
+from insights.saved import EvidenceSource
+
+repo = Repository(Settings(data_dir=sys.argv[1], model="hashing"))
+ids = [int(i) for i in sys.argv[2:]]
+
+def sources():
+    for passage_id in ids:
+        yield EvidenceSource(passage_id=passage_id)
+    print("inside the transaction", flush=True)
+    time.sleep(600)
+
+repo.saved.create("Never committed", evidence=sources())
+"""
+
+
+def test_a_save_killed_mid_transaction_leaves_nothing_behind(repo: Repository, dana: Path, data_dir: Path) -> None:
+    passages = [p["id"] for d in repo.documents() for p in repo.document(d["id"])["passages"]][:3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    process = subprocess.Popen([sys.executable, "-c", STALLED_SAVE, str(data_dir), *map(str, passages)],
+                               stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "inside the transaction"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    reopened = Repository(Settings(data_dir=data_dir, model="hashing"))
+    assert reopened.saved.search() == []
+    assert reopened.store.db.execute("SELECT count(*) FROM evidence").fetchone()[0] == 0
+    assert reopened.saved.create("After the crash").id >= 1  # the write lock was released with the process
+    reopened.close()

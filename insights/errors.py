@@ -15,3 +15,7 @@ class ModelMismatch(InsightsError):
 
 class DocumentNotFound(InsightsError):
     """No document has the given id or source."""
+
+
+class InsightNotFound(InsightsError):
+    """No saved insight, or no evidence of that insight, has the given id."""

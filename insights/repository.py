@@ -26,6 +26,7 @@ from insights.filters import Filters
 from insights.indexes import LOCK_FILE, Indexes
 from insights.ingestion import Batch, IngestReport, Prepared, prepare
 from insights.keyword import KeywordIndex
+from insights.saved import SavedInsights
 from insights.store import Store
 from insights.vectors import VectorIndex
 
@@ -41,6 +42,8 @@ class Repository:
         self.store = Store(self.data_dir / "insights.db")
         self._embedder = embedder
         self.indexes = Indexes(self.store, self.data_dir)
+        #: Findings with their evidence; they live beside the documents, outside the search indexes.
+        self.saved = SavedInsights(self.store)
         # A writer holds this for a whole ingest; readers never take it (see Indexes).
         self._write_lock = threading.RLock()
         self._write_depth = 0

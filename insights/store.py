@@ -74,6 +74,31 @@ CREATE TABLE IF NOT EXISTS jobs (
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
+-- Saved insights: a finding with verbatim evidence. Evidence names its document by source and
+-- keeps its own copy of the quote, so it has no foreign key to documents: removing or re-ingesting
+-- a document never deletes evidence; reading it says whether the quote is still there.
+CREATE TABLE IF NOT EXISTS insights (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY,
+    insight_id INTEGER NOT NULL REFERENCES insights(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    document_id INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    quote TEXT NOT NULL,
+    citation TEXT NOT NULL DEFAULT '{}',
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS evidence_insight ON evidence(insight_id, id);
+CREATE INDEX IF NOT EXISTS evidence_source ON evidence(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS insights_fts USING fts5(title, summary, quotes, tokenize='porter unicode61');
 CREATE TABLE IF NOT EXISTS embeddings (
     passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
     vector BLOB NOT NULL

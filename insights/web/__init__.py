@@ -29,9 +29,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["insights"] = repo
     csrf.init_app(app)
 
-    from . import api, documents, errors, search, upload
+    # saved_api adds the /api/v1/insights routes to api.bp, so it must be imported before api.bp is registered.
+    from . import api, documents, errors, saved, saved_api, search, upload  # noqa: F401
 
-    for module in (search, documents, upload, api, errors):
+    for module in (search, documents, upload, saved, api, errors):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON clients send no form token; the API has no cookie-authenticated state
 

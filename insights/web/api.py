@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from werkzeug.exceptions import HTTPException
 
 from insights import jobs
-from insights.errors import ConfigError, DocumentNotFound, InsightsError, ModelMismatch
+from insights.errors import ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
 from insights.web import get_repository
 from insights.web import upload as upload_page
@@ -52,6 +52,7 @@ def http_error(error: HTTPException) -> Response:
 ERROR_STATUS: dict[type[Exception], int] = {
     BadRequest: 400,  # an invalid parameter
     DocumentNotFound: 404,
+    InsightNotFound: 404,  # no such saved insight, or no such evidence of it
     ModelMismatch: 409,  # the data conflicts with the configuration
     ConfigError: 500,  # a server misconfiguration (a missing model); the message says what to fix
     InsightsError: 400,  # any other library error: the message says what the caller can fix

@@ -58,7 +58,7 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 #: The error responses, each the same JSON shape.
 ERRORS = {
     "400": "A parameter or the body is invalid; the message says which and why.",
-    "404": "No such document, batch or path.",
+    "404": "No such document, batch, insight, evidence or path.",
     "405": "The path exists but not with this method.",
     "409": "The repository was embedded with another model than the one configured.",
     "413": "The request is larger than the server accepts.",
@@ -290,18 +290,23 @@ def _paths() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document for /api/v1."""
+    # Imported here: the saved-insights part builds on this module's helpers.
+    from insights.web import openapi_saved
+
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Insights API",
             "version": "1",
-            "summary": "Search, browse, tag and upload user research in a self-hosted Insights repository.",
+            "summary": "Search, browse, tag, upload and save findings from user research in a self-hosted "
+                       "Insights repository.",
             "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.',
         },
-        "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "meta"}],
-        "paths": _paths(),
+        "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "insights"},
+                 {"name": "meta"}],
+        "paths": {**_paths(), **openapi_saved.paths()},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_saved.SCHEMAS},
             "responses": {f"Error{code}": _json(_ref("Error"), text) for code, text in ERRORS.items()},
         },
     }

@@ -1,0 +1,142 @@
+"""Evidence of a saved insight: a verbatim quote with its citation, checked against its source on every read."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: The quote is still in its document at the saved offsets.
+OK = "ok"
+#: The document changed but still holds the exact quote; the current offsets are given.
+MOVED = "moved"
+#: The document changed and no longer holds the quote; the saved quote is kept as it was.
+STALE = "stale"
+#: No document has this source any more.
+REMOVED = "removed"
+STATUSES = (OK, MOVED, STALE, REMOVED)
+
+#: The document fields a citation names, snapshotted when the evidence is saved.
+CITED_FIELDS = ("title", "kind", "participant", "segment", "competitor", "date")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A saved quote: where it was taken from, and whether its source still says it."""
+
+    id: int
+    insight_id: int
+    quote: str
+    source: str
+    document_id: int
+    char_start: int
+    char_end: int
+    content_hash: str
+    added_at: str
+    title: str
+    kind: str
+    participant: str | None = None
+    segment: str | None = None
+    competitor: str | None = None
+    date: str | None = None
+    locator: dict[str, Any] = field(default_factory=dict)
+    status: str = OK
+    #: Where the quote stands now (ok or moved), for linking; None when stale or removed.
+    current_document_id: int | None = None
+    current_start: int | None = None
+    current_end: int | None = None
+    passage_id: int | None = None
+
+    @property
+    def live(self) -> bool:
+        """Return whether the source still holds the quote verbatim."""
+        return self.status in (OK, MOVED)
+
+    @property
+    def place(self) -> str:
+        """Return who said it and where: participant, competitor, locator, date."""
+        where = ", ".join(f"{k} {v}" for k, v in self.locator.items())
+        return " · ".join(str(p) for p in (self.participant, self.competitor, where, self.date) if p)
+
+    @property
+    def citation(self) -> str:
+        """Return a one-line citation: title · kind · participant · locator · date."""
+        return " · ".join(p for p in (self.title, self.kind.replace("-", " "), self.place) if p)
+
+    @property
+    def note(self) -> str:
+        """Return what a reader must know about the quote's source, or an empty string when it is intact."""
+        if self.status == STALE:
+            return "stale: the source document changed and no longer contains this quote; shown as saved"
+        if self.status == REMOVED:
+            return "removed: the source document is no longer in the repository; shown as saved"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the evidence as the JSON contract of the API and ``--json``."""
+        return {**asdict(self), "citation": self.citation, "note": self.note}
+
+
+def snapshot(row: dict[str, Any], locator: dict[str, Any]) -> str:
+    """Return the citation fields of a document (or passage hit) as stored JSON."""
+    return json.dumps({**{name: row[name] for name in CITED_FIELDS}, "locator": locator})
+
+
+def resolve(rows: list[sqlite3.Row], db: sqlite3.Connection) -> list[Evidence]:
+    """Check each saved evidence row against the current document with its source; never rewrite the quote."""
+    sources = sorted({row["source"] for row in rows})
+    documents: dict[str, sqlite3.Row] = {}
+    for start in range(0, len(sources), 500):
+        chunk = sources[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for doc in db.execute(f"SELECT id, source, text FROM documents WHERE source IN ({marks})", chunk):
+            documents[doc["source"]] = doc
+    return [_resolve(row, documents.get(row["source"]), db) for row in rows]
+
+
+def _resolve(row: sqlite3.Row, doc: sqlite3.Row | None, db: sqlite3.Connection) -> Evidence:
+    """Return one evidence with its status: ok, moved (re-anchored), stale or removed."""
+    cited = json.loads(row["citation"])
+    base: dict[str, Any] = {
+        "id": row["id"], "insight_id": row["insight_id"], "quote": row["quote"], "source": row["source"],
+        "document_id": row["document_id"], "char_start": row["char_start"], "char_end": row["char_end"],
+        "content_hash": row["content_hash"], "added_at": row["added_at"],
+        **{name: cited.get(name) for name in CITED_FIELDS}, "locator": cited.get("locator") or {},
+    }
+    base["title"] = base["title"] or row["source"]
+    base["kind"] = base["kind"] or "note"
+    if doc is None:
+        return Evidence(**base, status=REMOVED)
+    text, quote = doc["text"], row["quote"]
+    start = row["char_start"]
+    if text[start : start + len(quote)] == quote:
+        status = OK
+    else:
+        found = anchor(text, quote, start)
+        if found is None:
+            return Evidence(**base, status=STALE)
+        status, start = MOVED, found
+    passage = db.execute(
+        """SELECT p.id, p.locator, d.title, d.kind, coalesce(p.participant, d.participant) AS participant,
+                  coalesce(p.segment, d.segment) AS segment, coalesce(p.competitor, d.competitor) AS competitor,
+                  coalesce(p.date, d.date) AS date
+           FROM passages p JOIN documents d ON d.id = p.document_id
+           WHERE p.document_id = ? AND p.char_start <= ? AND p.char_end > ? ORDER BY p.seq LIMIT 1""",
+        (doc["id"], start, start),
+    ).fetchone()
+    if passage is not None:
+        # The quote is verified in place, so cite where it stands now (a re-ingest may have retitled the
+        # document or moved the quote under another heading); stale and removed evidence keeps its snapshot.
+        base.update({name: passage[name] for name in CITED_FIELDS}, locator=json.loads(passage["locator"]))
+    return Evidence(**base, status=status, current_document_id=doc["id"], current_start=start,
+                    current_end=start + len(quote), passage_id=None if passage is None else passage["id"])
+
+
+def anchor(text: str, quote: str, near: int) -> int | None:
+    """Return where ``quote`` now stands in ``text``: its occurrence nearest the old offset, or None if absent."""
+    found, position = [], text.find(quote)
+    while position != -1:
+        found.append(position)
+        position = text.find(quote, position + 1)
+    return min(found, key=lambda p: (abs(p - near), p)) if found else None

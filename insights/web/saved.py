@@ -1,0 +1,142 @@
+"""The saved-insights pages: list and search, one insight with its evidence, new, edit, delete, export."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from insights.errors import InsightNotFound, InsightsError
+from insights.saved import EvidenceSource, Insight
+from insights.web import get_repository
+from insights.writeup import to_markdown
+
+bp = Blueprint("saved", __name__, url_prefix="/insights")
+
+
+@bp.app_context_processor
+def insight_picker() -> dict[str, Any]:
+    """Let any page's quote cards offer the saved insights to attach a quote to (read once per request)."""
+
+    def insight_choices() -> list[tuple[int, str]]:
+        if "insight_choices" not in g:
+            g.insight_choices = get_repository().saved.choices()
+        return g.insight_choices
+
+    return {"insight_choices": insight_choices}
+
+
+def get_insight(insight_id: int) -> Insight:
+    """Return an insight with its checked evidence, or abort with 404."""
+    try:
+        return get_repository().saved.get(insight_id)
+    except InsightNotFound as ex:
+        abort(404, str(ex))
+
+
+def safe_next(default: str) -> str:
+    """Return the form's ``next`` URL when it stays on this site, else ``default``."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+@bp.get("")
+def index() -> str:
+    """List saved insights, newest first, or those matching the search box best first."""
+    query = request.args.get("q", "").strip()
+    return render_template("insights.html", insights=get_repository().saved.search(query), query=query)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> str | BaseResponse | tuple[str, int]:
+    """Show the new-insight form; save it and open it."""
+    if request.method == "POST":
+        try:
+            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""))
+        except InsightsError as ex:
+            flash(str(ex))
+            return render_template("insight_new.html", form=request.form), 400
+        flash(f"Saved “{created.title}”.")
+        return redirect(url_for("saved.show", insight_id=created.id))
+    return render_template("insight_new.html", form={})
+
+
+@bp.get("/<int:insight_id>")
+def show(insight_id: int) -> str:
+    """Show an insight: its summary and every quote with its citation and status."""
+    return render_template("insight.html", insight=get_insight(insight_id))
+
+
+@bp.post("/<int:insight_id>/edit")
+def edit(insight_id: int) -> BaseResponse:
+    """Save a new title and summary."""
+    try:
+        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""))
+    except InsightNotFound as ex:
+        abort(404, str(ex))
+    except InsightsError as ex:
+        flash(f"Not saved: {ex}.")
+        return redirect(url_for("saved.show", insight_id=insight_id))
+    flash("Insight saved.")
+    return redirect(url_for("saved.show", insight_id=insight_id))
+
+
+@bp.post("/<int:insight_id>/delete")
+def delete(insight_id: int) -> BaseResponse:
+    """Delete an insight and its evidence, after the confirmation form; the documents stay."""
+    try:
+        deleted = get_repository().saved.delete(insight_id)
+    except InsightNotFound as ex:
+        abort(404, str(ex))
+    flash(f"Deleted the insight “{deleted.title}”.")
+    return redirect(url_for("saved.index"))
+
+
+@bp.post("/<int:insight_id>/evidence/<int:evidence_id>/delete")
+def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
+    """Detach one quote from an insight."""
+    try:
+        get_repository().saved.remove_evidence(insight_id, evidence_id)
+    except InsightNotFound as ex:
+        abort(404, str(ex))
+    flash("Quote removed from this insight.")
+    return redirect(url_for("saved.show", insight_id=insight_id))
+
+
+@bp.get("/<int:insight_id>/export.md")
+def export(insight_id: int) -> Response:
+    """Download the insight as Markdown with footnoted citations."""
+    markdown = to_markdown(get_insight(insight_id))
+    return Response(markdown, mimetype="text/markdown; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})
+
+
+@bp.post("/save")
+def save_quote() -> BaseResponse:
+    """Attach a quote card's passage to a chosen insight, or to a new one named in the form; then go back."""
+    saved = get_repository().saved
+    back = safe_next(url_for("saved.index"))
+    passage = request.form.get("passage", type=int)
+    choice = request.form.get("insight", "new")
+    if passage is None:
+        abort(400, "the form names no passage to save")
+    try:
+        if choice == "new":
+            target = saved.create(request.form.get("title", ""), evidence=[EvidenceSource(passage_id=passage)])
+        elif choice.isdigit():
+            saved.add_evidence(int(choice), EvidenceSource(passage_id=passage))
+            target = saved.get(int(choice))
+        else:
+            abort(400, "choose an insight, or a new one")
+    except InsightNotFound as ex:
+        abort(404, str(ex))
+    except InsightsError as ex:
+        flash(f"Not saved: {ex}.")
+        return redirect(back)
+    flash(f"Quote saved to “{target.title}” ({len(target.evidence)} quotes).")
+    return redirect(back)

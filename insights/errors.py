@@ -15,3 +15,7 @@ class ModelMismatch(InsightsError):
 
 class DocumentNotFound(InsightsError):
     """No document has the given id or source."""
+
+
+class NotFound(InsightsError):
+    """No theme, competitor or other named thing matches what was asked for."""

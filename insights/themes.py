@@ -22,6 +22,8 @@ from insights.store import Store
 
 #: Average-linkage cosine distance at which groups stop merging; measured on the demo by bench/theme_quality.py.
 DISTANCE = 0.72
+#: A finer cut for a small scope (under SMALL_SCOPE quotes), so a competitor's few passages still split by topic.
+DISTANCE_SMALL = 0.65
 #: Cosine similarity from which two passages are copies of one quote (a pasted ticket, a repeated answer).
 DUPLICATE = 0.95
 #: Passages shorter than this many words say too little to join a theme ("Nothing to add.", "Mm-hm.").
@@ -197,8 +199,9 @@ def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:
     copies = _copies([passages[i].text for i in eligible], similarity)
     heads = sorted(copies)
     members = {head: [eligible[k] for k in copies[head]] for head in heads}
-    labels = _cluster(similarity[np.ix_(heads, heads)])
-    minimum = MIN_QUOTES_SMALL if len(heads) < SMALL_SCOPE else MIN_QUOTES
+    small = len(heads) < SMALL_SCOPE
+    labels = _cluster(similarity[np.ix_(heads, heads)], DISTANCE_SMALL if small else DISTANCE)
+    minimum = MIN_QUOTES_SMALL if small else MIN_QUOTES
     groups = []
     for label in sorted(set(labels.tolist())):
         at = np.flatnonzero(labels == label)
@@ -241,15 +244,15 @@ def _copies(texts: list[str], similarity: np.ndarray) -> dict[int, list[int]]:
     return groups
 
 
-def _cluster(similarity: np.ndarray) -> np.ndarray:
-    """Cluster by average linkage on cosine distance, cut at DISTANCE; return a label per row."""
+def _cluster(similarity: np.ndarray, cut: float) -> np.ndarray:
+    """Cluster by average linkage on cosine distance, cut at ``cut``; return a label per row."""
     if len(similarity) < 2:
         return np.ones(len(similarity), dtype=np.int32)
     distance = similarity.astype(np.float64)
     np.subtract(1.0, distance, out=distance)
     condensed = squareform(distance, checks=False)
     np.clip(condensed, 0.0, 2.0, out=condensed)
-    return fcluster(linkage(condensed, method="average"), DISTANCE, criterion="distance")
+    return fcluster(linkage(condensed, method="average"), cut, criterion="distance")
 
 
 def _evidence(passages: list[_Passage], quotes: list[list[int]]) -> Evidence:

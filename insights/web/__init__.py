@@ -29,9 +29,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["insights"] = repo
     csrf.init_app(app)
 
-    from . import api, documents, errors, search, upload
+    from . import api, documents, errors, search, themes, upload
 
-    for module in (search, documents, upload, api, errors):
+    for module in (search, documents, upload, themes, api, errors):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON clients send no form token; the API has no cookie-authenticated state
 

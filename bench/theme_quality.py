@@ -10,7 +10,7 @@ examples/demo/tools/*_answer_key.json) and reports:
 
 Usage (from the repository root; builds the demo repository with the real model once, ~30 s):
 
-    .venv/bin/python bench/theme_quality.py                  # uses/creates ./bench/results/demo-data
+    .venv/bin/python bench/theme_quality.py                  # uses/creates $TMPDIR/insights-bench-demo
     .venv/bin/python bench/theme_quality.py --data-dir /tmp/th-demo
 """
 
@@ -20,6 +20,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -108,7 +109,7 @@ def measure(repo: Repository) -> dict[str, Any]:
 def main() -> None:
     """Build (once) or open the demo repository, measure, print a table and write JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "results" / "demo-data")
+    parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "insights-bench-demo")
     args = parser.parse_args()
     from insights import demo
 

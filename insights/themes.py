@@ -200,7 +200,9 @@ def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:
     heads = sorted(copies)
     members = {head: [eligible[k] for k in copies[head]] for head in heads}
     small = len(heads) < SMALL_SCOPE
-    labels = _cluster(similarity[np.ix_(heads, heads)], DISTANCE_SMALL if small else DISTANCE)
+    if len(heads) < len(eligible):
+        similarity = similarity.take(heads, axis=0).take(heads, axis=1)
+    labels = _cluster(similarity, DISTANCE_SMALL if small else DISTANCE)
     minimum = MIN_QUOTES_SMALL if small else MIN_QUOTES
     groups = []
     for label in sorted(set(labels.tolist())):
@@ -236,8 +238,9 @@ def _copies(texts: list[str], similarity: np.ndarray) -> dict[int, list[int]]:
     first: dict[str, int] = {}
     for i, text in enumerate(texts):
         union(first.setdefault(_NON_WORD.sub(" ", text.lower()).strip(), i), i)
-    for i, j in zip(*np.nonzero(np.triu(similarity >= DUPLICATE, 1)), strict=True):
-        union(int(i), int(j))
+    for i, j in zip(*np.nonzero(similarity >= DUPLICATE), strict=True):
+        if i < j:
+            union(int(i), int(j))
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(texts)):
         groups[find(i)].append(i)
@@ -248,9 +251,9 @@ def _cluster(similarity: np.ndarray, cut: float) -> np.ndarray:
     """Cluster by average linkage on cosine distance, cut at ``cut``; return a label per row."""
     if len(similarity) < 2:
         return np.ones(len(similarity), dtype=np.int32)
-    distance = similarity.astype(np.float64)
-    np.subtract(1.0, distance, out=distance)
-    condensed = squareform(distance, checks=False)
+    # Condense in float32 and widen only the upper triangle: half the memory traffic of widening first.
+    condensed = squareform(similarity, checks=False).astype(np.float64)
+    np.subtract(1.0, condensed, out=condensed)
     np.clip(condensed, 0.0, 2.0, out=condensed)
     return fcluster(linkage(condensed, method="average"), cut, criterion="distance")
 

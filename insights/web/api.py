@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from insights import jobs
 from insights import competitors as rivals
+from insights import jobs
 from insights.errors import ConfigError, DocumentNotFound, InsightsError, ModelMismatch, NotFound
 from insights.filters import Filters
 from insights.web import get_repository

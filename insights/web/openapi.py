@@ -112,7 +112,7 @@ THEME_SCHEMAS: dict[str, Schema] = {
     "Quote": {"allOf": [_ref("Hit"), _object({"copies": {**INTEGER, "description":
                                                           "Near-identical passages this quote stands for."}})]},
     "Theme": _object({
-        "id": {**INTEGER, "description": "The theme's rank in its scope (1 = most evidence); stable for the same data."},
+        "id": {**INTEGER, "description": "The theme's rank in its scope (1 = most evidence); stable for the data."},
         "label": STRING,
         "terms": {**STRINGS, "description": "The distinctive words and word pairs of the label."},
         "evidence": _ref("Evidence"),

@@ -7,7 +7,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,8 @@ DISTANCE_SMALL = 0.65
 DUPLICATE = 0.95
 #: Passages shorter than this many words say too little to join a theme ("Nothing to add.", "Mm-hm.").
 MIN_WORDS = 5
+#: A transcript's speaker is the interviewer when at least this share of their turns ask a question.
+INTERVIEWER_QUESTIONS = 0.5
 #: The fewest distinct quotes that make a theme, and the fewest in a small scope (under SMALL_SCOPE quotes).
 MIN_QUOTES, MIN_QUOTES_SMALL, SMALL_SCOPE = 4, 3, 100
 #: How many of a question's best candidates are grouped into themes.
@@ -129,12 +131,15 @@ class _Passage:
     segment: str | None
     record: str | None
     text: str
+    speaker: str | None = None
+    #: Whether the speaker is the interviewer: their questions are prompts, not evidence.
+    prompt: bool = False
 
     @property
     def voice(self) -> str:
-        """Return who said it: the named participant, else the record (row, line), else the document."""
-        if self.participant:
-            return "participant:" + " ".join(self.participant.lower().split())
+        """Return who said it: the participant or speaker, else the record (row, line), else the document."""
+        if self.participant or self.speaker:
+            return "participant:" + " ".join((self.participant or self.speaker or "").lower().split())
         if self.record:
             return f"record:{self.document_id}:{self.record}"
         return f"document:{self.document_id}"
@@ -184,13 +189,38 @@ def _load(store: Store, ids: list[int]) -> list[_Passage]:
                 FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})""", chunk):
             locator = json.loads(row[5])
             record = locator.get("row") or locator.get("line")
+            speaker = locator.get("speaker")
             rows[row[0]] = _Passage(row[0], row[1], row[2], row[3], row[4],
-                                    None if record is None else str(record), row[6])
-    return [rows[i] for i in ids if i in rows]
+                                    None if record is None else str(record), row[6],
+                                    str(speaker) if speaker else None)
+    interviewers = _interviewers(store, {p.document_id for p in rows.values() if p.speaker})
+    return [replace(p, prompt=(p.document_id, p.speaker) in interviewers) if p.speaker else p
+            for p in (rows[i] for i in ids if i in rows)]
+
+
+def _interviewers(store: Store, documents: set[int]) -> set[tuple[int, str]]:
+    """Return the (document, speaker) pairs of interviewers: speakers of a transcript who mostly ask questions."""
+    found: set[tuple[int, str]] = set()
+    ids = sorted(documents)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for document_id, speaker, questions, turns in store.db.execute(
+                f"""SELECT document_id, json_extract(locator, '$.speaker') AS speaker,
+                           sum(instr(text, '?') > 0), count(*)
+                    FROM passages WHERE document_id IN ({marks}) AND speaker IS NOT NULL
+                    GROUP BY document_id, speaker""", chunk):
+            if questions >= INTERVIEWER_QUESTIONS * turns:
+                found.add((document_id, str(speaker)))
+    return found
 
 
 def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:
-    """Collapse copies, cluster the remaining quotes by meaning, keep groups big enough to be themes."""
+    """Collapse copies, cluster the remaining quotes by meaning, keep groups big enough to be themes.
+
+    Interviewers' prompts are clustered with the answers they lead to (they carry the topic), but they are
+    neither counted nor quoted as evidence.
+    """
     eligible = [i for i, p in enumerate(passages) if len(p.text.split()) >= MIN_WORDS]
     if len(eligible) < 2:
         return [], len(passages)
@@ -206,7 +236,7 @@ def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:
     minimum = MIN_QUOTES_SMALL if small else MIN_QUOTES
     groups = []
     for label in sorted(set(labels.tolist())):
-        at = np.flatnonzero(labels == label)
+        at = [k for k in np.flatnonzero(labels == label).tolist() if not passages[eligible[heads[k]]].prompt]
         if len(at) < minimum:
             continue
         block = vectors[[heads[k] for k in at]]

@@ -157,6 +157,23 @@ def test_one_theme_with_every_quote_and_an_unknown_one(filled: Repository) -> No
         report.theme(3)
 
 
+def test_interviewer_prompts_lead_to_answers_but_are_not_evidence(repo: Repository, research: Path) -> None:
+    (research / "call.txt").write_text(
+        "Priya: Does the mobile app log you out in the morning before your shift?\n"
+        "Sam: Yes, the mobile app logs me out every morning and I sign in again before my shift.\n"
+        "Priya: How often does the mobile app log you out before a shift starts?\n"
+        "Sam: Every single morning the mobile app logs me out, so I sign in again before each shift.\n",
+        encoding="utf-8")
+    repo.ingest([research / "tickets.csv"], {"kind": "support-ticket"})
+    repo.ingest([research / "call.txt"], {"kind": "interview"})
+    logout = repo.themes(quotes=50).themes[0]
+    prompts = {p["id"] for p in repo.document(2)["passages"] if p["locator"]["speaker"] == "Priya"}
+    assert len(prompts) == 2 and not prompts & set(logout.passage_ids)
+    assert "Sam" in {q.hit.locator.get("speaker") for q in logout.quotes}
+    # Acme Cafe, Birch Bakery, Cedar Clinic, Dune Logistics and Sam (a speaker counts as a participant).
+    assert logout.evidence.participants == 5 and logout.evidence.kinds["interview"] == 1
+
+
 def test_an_empty_repository_has_no_themes(repo: Repository) -> None:
     report = repo.themes()
     assert (report.passages, report.unthemed, report.themes) == (0, 0, [])

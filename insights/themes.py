@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +33,8 @@ MIN_WORDS = 5
 INTERVIEWER_QUESTIONS = 0.5
 #: The fewest distinct quotes that make a theme, and the fewest in a small scope (under SMALL_SCOPE quotes).
 MIN_QUOTES, MIN_QUOTES_SMALL, SMALL_SCOPE = 4, 3, 100
+#: How many scopes' themes are kept in memory (per database generation) for drilling into one theme.
+CACHED = 8
 #: How many of a question's best candidates are grouped into themes.
 DEPTH = 200
 #: Representative quotes shown per theme, and distinctive terms in its label.
@@ -163,18 +166,42 @@ def build(store: Store, passage_ids: Sequence[int], query: str = "", filters: Fi
     Each theme shows its ``quotes`` most representative quotes; theme ``all_quotes_of`` shows every one.
     """
     ids = sorted({int(i) for i in passage_ids})
-    passages = _load(store, ids)
-    groups, unthemed = _group(store, passages)
-    for group in groups:
-        group.evidence = _evidence(passages, group.quotes)
-    _name(passages, groups)
-    groups.sort(key=lambda g: (-g.evidence.participants, -g.evidence.documents,  # type: ignore[union-attr]
-                               -g.evidence.quotes, g.label, passages[g.quotes[0][0]].id))  # type: ignore[union-attr]
+    passages, groups, unthemed = _analysed(store, ids)
     themes = []
     for number, group in enumerate(groups, 1):
         shown = len(group.quotes) if number == all_quotes_of else quotes
         themes.append(_theme(store, passages, group, number, shown, query))
     return ThemeReport(query, filters or Filters(), len(ids), unthemed, themes)
+
+
+def _analysed(store: Store, ids: list[int]) -> tuple[list[_Passage], list[_Group], int]:
+    """Return a scope's passages, its named groups sorted by evidence, and how many passages are in none.
+
+    The last few results are kept per database generation, so opening one theme after the list costs
+    only fetching its quotes.
+    """
+    with store.snapshot():
+        key = (str(store.path), store.generation(), tuple(ids))
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+        passages = _load(store, ids)
+        groups, unthemed = _group(store, passages)
+    for group in groups:
+        group.evidence = _evidence(passages, group.quotes)
+    _name(passages, groups)
+    groups.sort(key=lambda g: (-g.evidence.participants, -g.evidence.documents,  # type: ignore[union-attr]
+                               -g.evidence.quotes, g.label, passages[g.quotes[0][0]].id))  # type: ignore[union-attr]
+    with _cache_lock:
+        _cache[key] = (passages, groups, unthemed)
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    return passages, groups, unthemed
+
+
+_cache: OrderedDict[tuple[Any, ...], tuple[list[_Passage], list[_Group], int]] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def _load(store: Store, ids: list[int]) -> list[_Passage]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,9 +14,9 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from insights import labels
 from insights.errors import NotFound
 from insights.filters import Filters
-from insights.keyword import words_and_terms
 from insights.search import Hit, hydrate
 from insights.store import Store
 
@@ -37,17 +36,8 @@ MIN_QUOTES, MIN_QUOTES_SMALL, SMALL_SCOPE = 4, 3, 100
 CACHED = 8
 #: How many of a question's best candidates are grouped into themes.
 DEPTH = 200
-#: Representative quotes shown per theme, and distinctive terms in its label.
-QUOTES, LABEL_TERMS = 3, 3
-#: How much more a recurring word pair weighs in a label than a single word.
-PAIR_WEIGHT = 2.0
-#: Conversational words that c-TF-IDF can still rank high in chatty transcripts; never part of a label.
-FILLER = frozenset(
-    "yeah yes okay ok like just know think really thing things get got go going um uh mean kind sort lot "
-    "actually pretty say said well right one something stuff want also way much even still maybe sure "
-    "honestly basically literally everything anything time day week people guy guys you your we re ve ll so do "
-    "what about could would laughs thank thanks hi great".split()
-)
+#: Representative quotes shown per theme.
+QUOTES = 3
 _NON_WORD = re.compile(r"\W+")
 
 
@@ -343,41 +333,11 @@ def _counts(sets: dict[str, set[str]]) -> dict[str, int]:
 
 
 def _name(passages: list[_Passage], groups: list[_Group]) -> None:
-    """Label each group with its most distinctive words and word pairs (class-based TF-IDF)."""
-    quote_terms: dict[int, set[str]] = {}
-    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
-    frequency: Counter[str] = Counter()
-    for i, p in enumerate(passages):
-        words = [(w, s) for w, s in words_and_terms(p.text) if w not in FILLER and not w.isdigit()]
-        keys: set[str] = set()
-        for (w, s), nxt in zip(words, [*words[1:], None], strict=False):
-            keys.add(s)
-            surfaces[s][w] += 1
-            if nxt is not None:
-                pair = f"{s} {nxt[1]}"
-                keys.add(pair)
-                surfaces[pair][f"{w} {nxt[0]}"] += 1
-        quote_terms[i] = keys
-        frequency.update(keys)
-    total = len(passages)
-    for group in groups:
-        inside: Counter[str] = Counter()
-        for copies in group.quotes:
-            inside.update(quote_terms[copies[0]])
-        size = len(group.quotes)
-        # A word pair that recurs ("log out", "payroll export") reads better than its words apart.
-        scored = [((n / size) * math.log(1 + total / frequency[k]) * (PAIR_WEIGHT if " " in k else 1.0), k)
-                  for k, n in inside.items() if n >= 2]
-        chosen: list[str] = []
-        for _, key in sorted(scored, key=lambda sk: (-sk[0], sk[1])):
-            stems = set(key.split())
-            if any(stems & set(c.split()) for c in chosen):
-                continue
-            chosen.append(key)
-            if len(chosen) == LABEL_TERMS:
-                break
-        group.terms = [max(surfaces[k].items(), key=lambda wc: (wc[1], wc[0]))[0] for k in chosen]
-        group.label = " · ".join(group.terms) or " ".join(passages[group.quotes[0][0]].text.split()[:8])
+    """Label each group with the words and word pairs that set it apart from the rest of the scope."""
+    heads = [[copies[0] for copies in group.quotes] for group in groups]
+    for group, terms in zip(groups, labels.distinctive_terms([p.text for p in passages], heads), strict=True):
+        group.terms = terms
+        group.label = " · ".join(terms) or " ".join(passages[group.quotes[0][0]].text.split()[:8])
 
 
 def _theme(store: Store, passages: list[_Passage], group: _Group, number: int, shown: int, query: str) -> Theme:

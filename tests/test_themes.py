@@ -174,6 +174,17 @@ def test_interviewer_prompts_lead_to_answers_but_are_not_evidence(repo: Reposito
     assert logout.evidence.participants == 5 and logout.evidence.kinds["interview"] == 1
 
 
+def test_labels_are_the_terms_that_set_a_group_apart() -> None:
+    from insights.labels import distinctive_terms
+
+    texts = ["payroll export really drops overtime", "payroll export really misses overtime",
+             "mobile session expired", "mobile session expired twice", "schedule is fine"]
+    # A pair in both texts of a group outweighs its words; a word of a chosen pair is not repeated;
+    # a word in one text only, or a filler word ("really"), is never chosen.
+    assert distinctive_terms(texts, [[0, 1], [2, 3]]) == [["payroll export", "overtime"],
+                                                           ["mobile session", "expired"]]
+
+
 def test_an_empty_repository_has_no_themes(repo: Repository) -> None:
     report = repo.themes()
     assert (report.passages, report.unthemed, report.themes) == (0, 0, [])

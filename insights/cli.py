@@ -215,6 +215,8 @@ def themes(obj: Context, query: str, mode: str, quotes: int, theme_id: int | Non
         print_json(report.to_dict())
         return
     click.echo(f"{len(report.themes)} themes in {report.passages} passages ({report.unthemed} in no theme)\n")
+    if not report.passages:
+        click.echo("No passages in this scope." + (" Try removing a filter." if report.filters else ""))
     for theme in report.themes:
         echo_theme(theme)
 

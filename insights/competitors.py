@@ -130,8 +130,11 @@ def view(repo: Repository, name: str, quotes: int = theming.QUOTES) -> Competito
     name = mentions.canonical(name)
     if name == US:
         raise InsightsError(f"{US!r} is our own product; pick a competitor: {', '.join(mentions.names)}")
-    customers = theming.build(repo.store, mentions.passages(name, CUSTOMER_KINDS), quotes=quotes)
-    analyses = theming.build(repo.store, mentions.passages(name, (ANALYSIS,)), quotes=quotes)
+    # Every theme of its view is about the competitor: its name would only crowd the labels.
+    own_name = frozenset(name.lower().split())
+    customers = theming.build(repo.store, mentions.passages(name, CUSTOMER_KINDS), quotes=quotes,
+                              unlabelled=own_name)
+    analyses = theming.build(repo.store, mentions.passages(name, (ANALYSIS,)), quotes=quotes, unlabelled=own_name)
     return CompetitorView(name, customers, analyses)
 
 

@@ -20,8 +20,11 @@ FILLER = frozenset(
 )
 
 
-def distinctive_terms(texts: list[str], groups: list[list[int]], count: int = LABEL_TERMS) -> list[list[str]]:
+def distinctive_terms(texts: list[str], groups: list[list[int]], count: int = LABEL_TERMS,
+                      unlabelled: frozenset[str] = frozenset()) -> list[list[str]]:
     """Return, for each group of text positions, its ``count`` most distinctive terms as written most often.
+
+    Lower-case words in ``unlabelled`` are left out, like filler words.
 
     A term scores by its share of the group's texts times log(1 + texts / texts holding it); it must occur in
     two texts of the group, and a term sharing a word with one already chosen is skipped.
@@ -30,7 +33,8 @@ def distinctive_terms(texts: list[str], groups: list[list[int]], count: int = LA
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     frequency: Counter[str] = Counter()
     for text in texts:
-        words = [(w, s) for w, s in words_and_terms(text) if w not in FILLER and not w.isdigit()]
+        words = [(w, s) for w, s in words_and_terms(text)
+                 if w not in FILLER and w not in unlabelled and not w.isdigit()]
         keys: set[str] = set()
         for (word, stem), following in zip(words, [*words[1:], None], strict=False):
             keys.add(stem)

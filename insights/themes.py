@@ -150,13 +150,15 @@ class _Group:
 
 
 def build(store: Store, passage_ids: Sequence[int], query: str = "", filters: Filters | None = None,
-          quotes: int = QUOTES, all_quotes_of: int | None = None) -> ThemeReport:
+          quotes: int = QUOTES, all_quotes_of: int | None = None, unlabelled: frozenset[str] = frozenset()
+          ) -> ThemeReport:
     """Group the given passages into themes sorted by evidence; deterministic for the same data.
 
     Each theme shows its ``quotes`` most representative quotes; theme ``all_quotes_of`` shows every one.
+    Words in ``unlabelled`` (a competitor's name in its own view) never appear in labels.
     """
     ids = sorted({int(i) for i in passage_ids})
-    passages, groups, unthemed = _analysed(store, ids)
+    passages, groups, unthemed = _analysed(store, ids, unlabelled)
     themes = []
     for number, group in enumerate(groups, 1):
         shown = len(group.quotes) if number == all_quotes_of else quotes
@@ -164,14 +166,14 @@ def build(store: Store, passage_ids: Sequence[int], query: str = "", filters: Fi
     return ThemeReport(query, filters or Filters(), len(ids), unthemed, themes)
 
 
-def _analysed(store: Store, ids: list[int]) -> tuple[list[_Passage], list[_Group], int]:
+def _analysed(store: Store, ids: list[int], unlabelled: frozenset[str]) -> tuple[list[_Passage], list[_Group], int]:
     """Return a scope's passages, its named groups sorted by evidence, and how many passages are in none.
 
     The last few results are kept per database generation, so opening one theme after the list costs
     only fetching its quotes.
     """
     with store.snapshot():
-        key = (str(store.path), store.generation(), tuple(ids))
+        key = (str(store.path), store.generation(), tuple(ids), unlabelled)
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
@@ -180,7 +182,7 @@ def _analysed(store: Store, ids: list[int]) -> tuple[list[_Passage], list[_Group
         groups, unthemed = _group(store, passages)
     for group in groups:
         group.evidence = _evidence(passages, group.quotes)
-    _name(passages, groups)
+    _name(passages, groups, unlabelled)
     groups.sort(key=lambda g: (-g.evidence.participants, -g.evidence.documents,  # type: ignore[union-attr]
                                -g.evidence.quotes, g.label, passages[g.quotes[0][0]].id))  # type: ignore[union-attr]
     with _cache_lock:
@@ -332,10 +334,11 @@ def _counts(sets: dict[str, set[str]]) -> dict[str, int]:
     return dict(sorted(((k, len(v)) for k, v in sets.items()), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _name(passages: list[_Passage], groups: list[_Group]) -> None:
+def _name(passages: list[_Passage], groups: list[_Group], unlabelled: frozenset[str]) -> None:
     """Label each group with the words and word pairs that set it apart from the rest of the scope."""
     heads = [[copies[0] for copies in group.quotes] for group in groups]
-    for group, terms in zip(groups, labels.distinctive_terms([p.text for p in passages], heads), strict=True):
+    named = labels.distinctive_terms([p.text for p in passages], heads, unlabelled=unlabelled)
+    for group, terms in zip(groups, named, strict=True):
         group.terms = terms
         group.label = " · ".join(terms) or " ".join(passages[group.quotes[0][0]].text.split()[:8])
 

@@ -183,6 +183,8 @@ def test_labels_are_the_terms_that_set_a_group_apart() -> None:
     # a word in one text only, or a filler word ("really"), is never chosen.
     assert distinctive_terms(texts, [[0, 1], [2, 3]]) == [["payroll export", "overtime"],
                                                            ["mobile session", "expired"]]
+    # A competitor's view leaves its name out of labels: every theme there is about it.
+    assert distinctive_terms(texts, [[0, 1]], unlabelled=frozenset({"payroll"})) == [["export", "overtime"]]
 
 
 def test_an_empty_repository_has_no_themes(repo: Repository) -> None:

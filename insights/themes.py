@@ -243,7 +243,12 @@ def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:
     eligible = [i for i, p in enumerate(passages) if len(p.text.split()) >= MIN_WORDS]
     if len(eligible) < 2:
         return [], len(passages)
-    _, vectors = store.vectors([passages[i].id for i in eligible])  # stored vectors: never re-embedded
+    found, stored = store.vectors([passages[i].id for i in eligible])  # stored vectors: never re-embedded
+    row = {int(passage_id): k for k, passage_id in enumerate(found)}
+    eligible = [i for i in eligible if passages[i].id in row]  # a passage without a vector joins no theme
+    if len(eligible) < 2:
+        return [], len(passages)
+    vectors = stored[[row[passages[i].id] for i in eligible]]  # in passage order, whatever order SQLite used
     similarity = vectors @ vectors.T
     copies = _copies([passages[i].text for i in eligible], similarity)
     heads = sorted(copies)
@@ -251,11 +256,11 @@ def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:
     small = len(heads) < SMALL_SCOPE
     if len(heads) < len(eligible):
         similarity = similarity.take(heads, axis=0).take(heads, axis=1)
-    labels = _cluster(similarity, DISTANCE_SMALL if small else DISTANCE)
+    clusters = _cluster(similarity, DISTANCE_SMALL if small else DISTANCE)
     minimum = MIN_QUOTES_SMALL if small else MIN_QUOTES
     groups = []
-    for label in sorted(set(labels.tolist())):
-        at = [k for k in np.flatnonzero(labels == label).tolist() if not passages[eligible[heads[k]]].prompt]
+    for cluster in sorted(set(clusters.tolist())):
+        at = [k for k in np.flatnonzero(clusters == cluster).tolist() if not passages[eligible[heads[k]]].prompt]
         if len(at) < minimum:
             continue
         block = vectors[[heads[k] for k in at]]

@@ -345,7 +345,8 @@ def _theme_paths() -> dict[str, Any]:
         "/api/v1/themes/{theme_id}": {"get": {
             "operationId": "theme", "tags": ["themes"],
             "summary": "One theme of a scope with every one of its quotes.",
-            "parameters": [_id("theme_id", "theme (its rank in the scope)"), *scope],
+            "parameters": [{**_id("theme_id", "theme"), "description": "The theme's number: its rank in the scope."},
+                           *scope],
             "responses": {"200": _json(_object({"query": STRING, "filters": _ref("Filters"), "theme": _ref("Theme")}),
                                        "The theme."), **_errors("400", "404", "409", "500")},
         }},

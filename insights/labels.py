@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 
 from insights.keyword import words_and_terms
 
@@ -29,21 +29,12 @@ def distinctive_terms(texts: list[str], groups: list[list[int]], count: int = LA
     A term scores by its share of the group's texts times log(1 + texts / texts holding it); it must occur in
     two texts of the group, and a term sharing a word with one already chosen is skipped.
     """
-    keys_of: list[set[str]] = []
-    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    words_of = [[(w, s) for w, s in words_and_terms(text) if w not in FILLER and w not in unlabelled
+                 and not w.isdigit()] for text in texts]
+    keys_of = [{s for _, s in words} | {f"{a[1]} {b[1]}" for a, b in zip(words, words[1:], strict=False)}
+               for words in words_of]
     frequency: Counter[str] = Counter()
-    for text in texts:
-        words = [(w, s) for w, s in words_and_terms(text)
-                 if w not in FILLER and w not in unlabelled and not w.isdigit()]
-        keys: set[str] = set()
-        for (word, stem), following in zip(words, [*words[1:], None], strict=False):
-            keys.add(stem)
-            surfaces[stem][word] += 1
-            if following is not None:
-                pair = f"{stem} {following[1]}"
-                keys.add(pair)
-                surfaces[pair][f"{word} {following[0]}"] += 1
-        keys_of.append(keys)
+    for keys in keys_of:
         frequency.update(keys)
     out = []
     for members in groups:
@@ -59,5 +50,18 @@ def distinctive_terms(texts: list[str], groups: list[list[int]], count: int = LA
             chosen.append(key)
             if len(chosen) == count:
                 break
-        out.append([max(surfaces[k].items(), key=lambda wc: (wc[1], wc[0]))[0] for k in chosen])
+        out.append(_as_written(chosen, [words_of[i] for i in members]))
     return out
+
+
+def _as_written(keys: list[str], texts: list[list[tuple[str, str]]]) -> list[str]:
+    """Return how the group most often writes each stem or stem pair (ties: the later in the alphabet)."""
+    wanted = set(keys)
+    written: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    for words in texts:
+        for at, (word, stem) in enumerate(words):
+            if stem in wanted:
+                written[stem][word] += 1
+            if at + 1 < len(words) and (pair := f"{stem} {words[at + 1][1]}") in wanted:
+                written[pair][f"{word} {words[at + 1][0]}"] += 1
+    return [max(written[key].items(), key=lambda wc: (wc[1], wc[0]))[0] for key in keys]

@@ -19,6 +19,7 @@ from insights.ingestion import IngestReport
 from insights.repository import Repository
 from insights.saved_cli import insight
 from insights.search import FUSIONS, MODES, mark
+from insights.themes import Theme
 
 
 def validate_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -150,6 +151,104 @@ def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_j
         quote = mark(hit.text, hit.highlights, "\x1b[1m", "\x1b[22m") if sys.stdout.isatty() else hit.text
         click.echo("   “" + " ".join(quote.split()) + "”")
         click.echo(f"   document {hit.document_id}, chars {hit.char_start}–{hit.char_end}, score {hit.score:.4f}\n")
+
+
+@cli.command()
+@click.option("--query", "-q", default="", help="Only the passages that best answer this question.")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True, help="How --query ranks.")
+@click.option("--quotes", type=click.IntRange(1, 50), default=3, show_default=True, help="Quotes shown per theme.")
+@click.option("--theme", "theme_id", type=click.IntRange(1), help="Drill into theme N: show every quote of it.")
+@filter_options
+@json_option
+@click.pass_obj
+@handle_errors
+def themes(obj: Context, query: str, mode: str, quotes: int, theme_id: int | None, as_json: bool,
+           **kw: Any) -> None:
+    """Group the passages of a scope (a question and/or filters) into themes, strongest evidence first.
+
+    Example: insights themes --kind support-ticket --segment SMB
+    """
+    report = obj.repo.themes(query, make_filters(kw), mode, quotes, theme_id)
+    if theme_id is not None:
+        theme = report.theme(theme_id)
+        if as_json:
+            print_json({"query": query, "filters": report.filters.to_dict(), "theme": theme.to_dict()})
+        else:
+            echo_theme(theme)
+        return
+    if as_json:
+        print_json(report.to_dict())
+        return
+    click.echo(f"{len(report.themes)} themes in {report.passages} passages ({report.unthemed} in no theme)\n")
+    if not report.passages:
+        click.echo("No passages in this scope." + (" Try removing a filter." if report.filters else ""))
+    for theme in report.themes:
+        echo_theme(theme)
+
+
+def echo_theme(theme: Theme, indent: str = "") -> None:
+    """Print a theme: label, evidence counts and breakdowns, then its quotes with citations."""
+    e = theme.evidence
+    click.echo(f"{indent}{theme.id}. {click.style(theme.label, bold=True)}")
+    click.echo(f"{indent}   {e.participants} participants · {e.documents} documents · {e.quotes} quotes "
+               f"({e.passages} passages)")
+    for name, counts in (("kinds", e.kinds), ("segments", e.segments)):
+        if counts:
+            click.echo(f"{indent}   {name}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+    for quote in theme.quotes:
+        copies = f" (×{quote.copies})" if quote.copies > 1 else ""
+        click.echo(f"{indent}   “{' '.join(quote.hit.text.split())}”{copies}\n{indent}     — {quote.hit.citation}")
+    click.echo("")
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME [OTHER]]")
+@click.option("--query", "-q", default="", help="With two names: the question to compare them on.")
+@json_option
+@click.pass_obj
+@handle_errors
+def competitors(obj: Context, names: tuple[str, ...], query: str, as_json: bool) -> None:
+    """List competitors; show one's themes (customers vs our analyses); or compare two (or us) on a question.
+
+    Example: insights competitors us RotaMate --query "what do they say about pricing?"
+    """
+    from insights import competitors as rivals
+
+    if len(names) > 2:
+        raise click.UsageError("give at most two names: NAME to see one, NAME OTHER --query Q to compare")
+    if len(names) == 2:
+        if not query.strip():
+            raise click.UsageError("comparing two sides needs a question: --query \"...\"")
+        comparison = rivals.compare(obj.repo, query, *names)
+        if as_json:
+            print_json(comparison.to_dict())
+            return
+        for side in (comparison.left, comparison.right):
+            click.echo(click.style(f"== {side.name} ({side.passages} passages) ==", bold=True))
+            for hit in side.hits:
+                click.echo(f"  “{' '.join(hit.text.split())}”\n    — {hit.citation}")
+            click.echo("  themes: " + (" | ".join(t.label for t in side.themes.themes) or "none") + "\n")
+        return
+    if names:
+        view = rivals.view(obj.repo, names[0])
+        if as_json:
+            print_json(view.to_dict())
+            return
+        for title, report in ((f"What customers say about {view.name}", view.customers),
+                              (f"What our competitor analyses say about {view.name}", view.analyses)):
+            click.echo(click.style(f"== {title}: {len(report.themes)} themes in {report.passages} passages ==",
+                                   bold=True))
+            for theme in report.themes:
+                echo_theme(theme, "  ")
+        return
+    listing = rivals.overview(obj.repo)
+    if as_json:
+        print_json({"competitors": listing})
+        return
+    for row in listing:
+        click.echo(f"{row['name']:<24} customers {row['customer_passages']:>5}  analyses {row['analysis_passages']:>5}")
+    if not listing:
+        click.echo("No competitors yet: set competitor on a document (front matter, --competitor, upload form).")
 
 
 @cli.command()

@@ -17,5 +17,9 @@ class DocumentNotFound(InsightsError):
     """No document has the given id or source."""
 
 
+class NotFound(InsightsError):
+    """No theme, competitor or other named thing matches what was asked for."""
+
+
 class InsightNotFound(InsightsError):
     """No saved insight, or no evidence of that insight, has the given id."""

@@ -40,6 +40,13 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+def words_and_terms(text: str) -> list[tuple[str, str]]:
+    """Return each content word of ``text`` (lower-cased) with its stem, in order, stopwords dropped."""
+    stop = _stopwords()
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    return list(zip(words, _stemmer().stemWords(words), strict=True))
+
+
 def phrases(query: str) -> list[str]:
     """Return the "quoted phrases" of a query, lower-cased."""
     return [p.strip().lower() for p in _PHRASE.findall(query) if p.strip()]

@@ -17,6 +17,7 @@ from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, discover
 from insights import search as searching
+from insights import themes as theming
 from insights.atomic import atomic_write
 from insights.catalog import Catalog
 from insights.config import Settings
@@ -259,6 +260,19 @@ class Repository:
         self.check_model()
         return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters,
                               depth, fusion)
+
+    def scope(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
+              depth: int = theming.DEPTH) -> list[int]:
+        """Return the passages a question and filters select: the question's best candidates, or every match."""
+        if query.strip():
+            return [i for i, _ in self.rank(query, mode, filters, depth)][:depth]
+        catalog = self.catalog()
+        return (catalog.allowed(filters) if filters else catalog.ids).tolist()
+
+    def themes(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
+               quotes: int = theming.QUOTES, theme: int | None = None) -> theming.ThemeReport:
+        """Group the passages in scope into themes sorted by evidence; ``theme`` gets all its quotes."""
+        return theming.build(self.store, self.scope(query, filters, mode), query, filters, quotes, theme)
 
     def set_tags(self, document_id: int, tags: Iterable[str]) -> list[str]:
         """Replace a document's tags; return them as stored.

@@ -584,3 +584,75 @@ def test_search_documents_and_upload_work_without_javascript(
     assert problems == [], "the browser reported problems:\n" + "\n".join(problems)
 
 
+
+
+# -- themes and competitors ---------------------------------------------------------------------------
+
+#: A competitor analysis, filed under its competitor through the upload API.
+ROTAMATE_NOTE = """# RotaMate teardown
+
+RotaMate is free for up to ten users; its paid plan costs two dollars fifty per user per month.
+
+RotaMate has no overtime rules and no labor cost report, so payroll teams export to a spreadsheet.
+"""
+
+
+def test_themes_and_competitors_pages_work_without_javascript_and_fit_a_phone(
+        browser: Browser, server: str, uploaded: dict[str, Any], tmp_path: Path) -> None:
+    note = tmp_path / "rotamate-teardown.md"
+    note.write_text(ROTAMATE_NOTE, encoding="utf-8")
+    batch = post_files(f"{server}/api/v1/uploads", [note], {"kind": "competitor-analysis", "competitor": "RotaMate"})
+    assert wait_for_batch(server, batch["batch"]["id"])["counts"]["added"] == 1
+    context = open_context(browser, java_script_enabled=False)
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        page.goto(f"{server}/")
+        page.get_by_role("link", name="Themes", exact=True).click()
+        cards = page.locator("article.theme")
+        expect(cards.first).to_be_visible()
+        expect(cards.first.locator("li.hit").first).to_be_visible()
+        shoot(page, "themes.png")
+        label = cards.first.locator("h2 a").inner_text()
+        quotes = int(cards.first.locator(".evidence-quotes strong").inner_text())
+        cards.first.locator("h2 a").click()
+        page.wait_for_url(re.compile(r"/themes/1(\?|$)"))
+        expect(page.locator("article.theme h2")).to_contain_text(label)
+        expect(page.locator("li.hit")).to_have_count(quotes)
+        page.locator(".back a").click()
+        page.select_option("select[name=kind]", "interview")
+        page.get_by_role("button", name="Show themes").click()
+        page.wait_for_url(re.compile(r"kind=interview"))
+        expect(page.locator("select[name=kind]")).to_have_value("interview")
+        expect(page.locator(".summary-count")).to_contain_text("passages")
+        badges = page.locator("article.theme .breakdown .badge").all_text_contents()
+        assert all(b.startswith("interview") for b in badges), badges
+
+        page.get_by_role("link", name="Competitors", exact=True).click()
+        page.get_by_role("link", name="RotaMate").click()
+        expect(page.locator(".column > h2")).to_have_count(2)
+        page.get_by_role("link", name="← All competitors").click()
+        page.fill("input[name=q]", "overtime and labor cost")
+        page.get_by_role("button", name="Compare").click()
+        page.wait_for_url(re.compile(r"/competitors/compare\?"))
+        expect(page.locator(".column > h2").first).to_contain_text("us")
+        expect(page.locator(".column").nth(1).locator("li.hit").first).to_contain_text("RotaMate")
+        shoot(page, "compare.png")
+    finally:
+        context.close()
+    assert problems == [], "the browser reported problems:\n" + "\n".join(problems)
+
+    phone = open_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    problems = watch(page)
+    try:
+        for path in ("/themes", "/themes/1", "/competitors", "/competitors/RotaMate",
+                     "/competitors/compare?q=pricing&left=us&right=RotaMate"):
+            for width in (PHONE["width"], 360):
+                page.set_viewport_size({"width": width, "height": PHONE["height"]})
+                page.goto(server + path)
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+    finally:
+        phone.close()
+    assert problems == [], "the browser reported problems:\n" + "\n".join(problems)

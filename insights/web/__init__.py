@@ -30,9 +30,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
 
     # saved_api adds the /api/v1/insights routes to api.bp, so it must be imported before api.bp is registered.
-    from . import api, documents, errors, saved, saved_api, search, upload  # noqa: F401
+    from . import api, documents, errors, saved, saved_api, search, themes, upload  # noqa: F401
 
-    for module in (search, documents, upload, saved, api, errors):
+    for module in (search, documents, upload, themes, saved, api, errors):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON clients send no form token; the API has no cookie-authenticated state
 

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from insights import competitors as rivals
 from insights import jobs
-from insights.errors import ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch
+from insights.errors import ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch, NotFound
 from insights.filters import Filters
 from insights.web import get_repository
+from insights.web import themes as themes_page
 from insights.web import upload as upload_page
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, search_params
@@ -53,6 +55,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     BadRequest: 400,  # an invalid parameter
     DocumentNotFound: 404,
     InsightNotFound: 404,  # no such saved insight, or no such evidence of it
+    NotFound: 404,  # no such theme or competitor
     ModelMismatch: 409,  # the data conflicts with the configuration
     ConfigError: 500,  # a server misconfiguration (a missing model); the message says what to fix
     InsightsError: 400,  # any other library error: the message says what the caller can fix
@@ -115,6 +118,54 @@ def set_tags(document_id: int) -> Response:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise BadRequest('send a JSON body like {"tags": ["onboarding", "mobile"]}')
     return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags))
+
+
+# -- themes and competitors -----------------------------------------------------------------------
+
+
+def _quotes() -> int:
+    """Return the ``quotes`` parameter: representative quotes per theme."""
+    raw = request.args.get("quotes", "3").strip() or "3"
+    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+        raise BadRequest("'quotes' must be a whole number between 1 and 50")
+    return int(raw)
+
+
+@bp.get("/themes")
+def themes() -> Response:
+    """Return the themes of a scope (a question and/or filters), strongest evidence first."""
+    query, mode, filters = themes_page.scope_params()
+    return jsonify(get_repository().themes(query, filters, mode, _quotes()).to_dict())
+
+
+@bp.get("/themes/<int:theme_id>")
+def theme(theme_id: int) -> Response:
+    """Return one theme of a scope with every one of its quotes."""
+    query, mode, filters = themes_page.scope_params()
+    report = get_repository().themes(query, filters, mode, theme=theme_id)
+    return jsonify(query=query, filters=filters.to_dict(), theme=report.theme(theme_id).to_dict())
+
+
+@bp.get("/competitors")
+def competitors() -> Response:
+    """Return every competitor with how many passages of customers and of our analyses are about it."""
+    return jsonify(competitors=rivals.overview(get_repository()))
+
+
+@bp.get("/competitors/<name>")
+def competitor(name: str) -> Response:
+    """Return the themes in what customers say about a competitor beside those in our analyses."""
+    return jsonify(rivals.view(get_repository(), name, _quotes()).to_dict())
+
+
+@bp.get("/compare")
+def compare() -> Response:
+    """Return two competitors (or us and one) side by side on a question: best quotes and themes each."""
+    args = {k: request.args.get(k, "").strip() for k in ("q", "left", "right")}
+    missing = [k for k, v in args.items() if not v]
+    if missing:
+        raise BadRequest(f"'{missing[0]}' is required: q is the question, left and right the two sides")
+    return jsonify(rivals.compare(get_repository(), args["q"], args["left"], args["right"]).to_dict())
 
 
 # -- uploads ---------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 #: The error responses, each the same JSON shape.
 ERRORS = {
     "400": "A parameter or the body is invalid; the message says which and why.",
-    "404": "No such document, batch, insight, evidence or path.",
+    "404": "No such document, batch, theme, competitor, insight, evidence or path.",
     "405": "The path exists but not with this method.",
     "409": "The repository was embedded with another model than the one configured.",
     "413": "The request is larger than the server accepts.",
@@ -97,6 +97,42 @@ FILTER_PARAMETERS = [
     _query("from", STRING, f"Only passages dated on or after this day: {DATE_RULE}."),
     _query("to", STRING, f"Only passages dated on or before this day (a month means all of it): {DATE_RULE}."),
 ]
+
+COUNTS: Schema = {"type": "object", "additionalProperties": INTEGER}
+THEME_SCHEMAS: dict[str, Schema] = {
+    "Evidence": _object({
+        "passages": {**INTEGER, "description": "Passages in the theme, copies included."},
+        "quotes": {**INTEGER, "description": "Distinct quotes: near-identical passages count once."},
+        "documents": {**INTEGER, "description": "Distinct documents."},
+        "participants": {**INTEGER, "description": "Distinct people: a named participant, else one per record "
+                         "(row, line) of a record file, else one per document; unnamed copies count once."},
+        "kinds": {**COUNTS, "description": "Distinct people by source kind."},
+        "segments": {**COUNTS, "description": "Distinct people by segment."},
+    }, "How strong a theme is."),
+    "Quote": {"allOf": [_ref("Hit"), _object({"copies": {**INTEGER, "description":
+                                                          "Near-identical passages this quote stands for."}})]},
+    "Theme": _object({
+        "id": {**INTEGER, "description": "The theme's rank in its scope (1 = most evidence); stable for the data."},
+        "label": STRING,
+        "terms": {**STRINGS, "description": "The distinctive words and word pairs of the label."},
+        "evidence": _ref("Evidence"),
+        "quotes": {"type": "array", "items": _ref("Quote"), "description": "The most representative quotes."},
+        "passage_ids": {"type": "array", "items": INTEGER, "description": "Every passage of the theme."},
+    }),
+    "ThemeReport": _object({
+        "query": STRING,
+        "filters": _ref("Filters"),
+        "passages": {**INTEGER, "description": "Passages in the scope."},
+        "unthemed": {**INTEGER, "description": "Passages in no theme (too short, or saying something few others say)."},
+        "themes": {"type": "array", "items": _ref("Theme")},
+    }),
+    "Competitor": _object({"name": STRING, "customer_passages": INTEGER, "analysis_passages": INTEGER}),
+    "CompetitorView": _object({"name": STRING, "customers": _ref("ThemeReport"), "analyses": _ref("ThemeReport")},
+                              "Themes in what customers say about a competitor, and in our competitor analyses."),
+    "Side": _object({"name": STRING, "passages": INTEGER, "hits": {"type": "array", "items": _ref("Hit")},
+                     "themes": {"type": "array", "items": _ref("Theme")}}),
+    "Comparison": _object({"query": STRING, "left": _ref("Side"), "right": _ref("Side")}),
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _object({"error": _object({"status": INTEGER, "message": STRING})}, "Every error, whatever its status."),
@@ -192,6 +228,7 @@ SCHEMAS: dict[str, Schema] = {
         "finished": {"type": "boolean", "description": "Whether every job has reached a final status."},
     }, "Files uploaded together, each ingested by its own job."),
     "Tags": _object({"id": INTEGER, "tags": STRINGS}),
+    **THEME_SCHEMAS,
 }
 
 
@@ -280,10 +317,61 @@ def _paths() -> dict[str, Any]:
             "parameters": [_id("batch_id", "batch")],
             "responses": {"200": _json(_object({"batch": _ref("Batch")}), "The batch."), **_errors("404", "500")},
         }},
+        **_theme_paths(),
         "/api/v1/openapi.json": {"get": {
             "operationId": "openapi", "tags": ["meta"],
             "summary": "This document.",
             "responses": {"200": _json(OBJECT, "The OpenAPI 3.1 description of the API.")},
+        }},
+    }
+
+
+def _theme_paths() -> dict[str, Any]:
+    """Return the paths of themes and competitors."""
+    scope = [
+        _query("q", STRING, "Optional question: group only the passages that best answer it."),
+        _query("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"}, "How the question ranks."),
+        *FILTER_PARAMETERS,
+    ]
+    quotes = _query("quotes", {**INTEGER, "minimum": 1, "maximum": 50, "default": 3}, "Quotes shown per theme.")
+    side = "A competitor's name, or `us` for what customers say about no competitor."
+    return {
+        "/api/v1/themes": {"get": {
+            "operationId": "themes", "tags": ["themes"],
+            "summary": "Group the passages of a scope into themes, strongest evidence first.",
+            "parameters": [*scope, quotes],
+            "responses": {"200": _json(_ref("ThemeReport"), "The themes."), **_errors("400", "409", "500")},
+        }},
+        "/api/v1/themes/{theme_id}": {"get": {
+            "operationId": "theme", "tags": ["themes"],
+            "summary": "One theme of a scope with every one of its quotes.",
+            "parameters": [{**_id("theme_id", "theme"), "description": "The theme's number: its rank in the scope."},
+                           *scope],
+            "responses": {"200": _json(_object({"query": STRING, "filters": _ref("Filters"), "theme": _ref("Theme")}),
+                                       "The theme."), **_errors("400", "404", "409", "500")},
+        }},
+        "/api/v1/competitors": {"get": {
+            "operationId": "competitors", "tags": ["competitors"],
+            "summary": "List competitors with how much customers and our analyses say about each.",
+            "responses": {"200": _json(_object({"competitors": {"type": "array", "items": _ref("Competitor")}}),
+                                       "The competitors."), **_errors("500")},
+        }},
+        "/api/v1/competitors/{name}": {"get": {
+            "operationId": "competitor", "tags": ["competitors"],
+            "summary": "Themes in what customers say about a competitor beside those in our analyses.",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": STRING,
+                            "description": "The competitor's name (case-insensitive)."}, quotes],
+            "responses": {"200": _json(_ref("CompetitorView"), "The two sets of themes."),
+                          **_errors("400", "404", "500")},
+        }},
+        "/api/v1/compare": {"get": {
+            "operationId": "compare", "tags": ["competitors"],
+            "summary": "Two competitors, or us and one, side by side on a question.",
+            "parameters": [{**_query("q", STRING, "The question."), "required": True},
+                           {**_query("left", STRING, side), "required": True},
+                           {**_query("right", STRING, side), "required": True}],
+            "responses": {"200": _json(_ref("Comparison"), "The best quotes and themes of each side."),
+                          **_errors("400", "404", "409", "500")},
         }},
     }
 
@@ -302,8 +390,8 @@ def openapi_document() -> dict[str, Any]:
                        "Insights repository.",
             "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.',
         },
-        "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "insights"},
-                 {"name": "meta"}],
+        "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "themes"},
+                 {"name": "competitors"}, {"name": "insights"}, {"name": "meta"}],
         "paths": {**_paths(), **openapi_saved.paths()},
         "components": {
             "schemas": {**SCHEMAS, **openapi_saved.SCHEMAS},

@@ -1,0 +1,171 @@
+"""The competitor view: what customers say about each competitor, what our analyses say, and side by side."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from insights import search as searching
+from insights import themes as theming
+from insights.errors import InsightsError, NotFound
+from insights.search import Hit
+
+if TYPE_CHECKING:
+    from insights.repository import Repository
+
+#: The name that stands for our own product in a comparison.
+US = "us"
+#: Our own write-ups about competitors.
+ANALYSIS = "competitor-analysis"
+#: Kinds that carry what customers and prospects say (personas and notes are our synthesis, not their words).
+CUSTOMER_KINDS = ("interview", "usability-test", "survey", "support-ticket", "review", "sales-call")
+#: Quotes per side of a comparison, and how many of a side's best candidates its themes group.
+COMPARE_QUOTES, COMPARE_DEPTH = 8, 60
+
+
+@dataclass(frozen=True)
+class CompetitorView:
+    """One competitor: themes in what customers say about it, and in what our analyses say."""
+
+    name: str
+    customers: theming.ThemeReport
+    analyses: theming.ThemeReport
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the view as JSON."""
+        return {"name": self.name, "customers": self.customers.to_dict(), "analyses": self.analyses.to_dict()}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: the best quotes answering the question, and their themes."""
+
+    name: str
+    passages: int
+    hits: list[Hit]
+    themes: theming.ThemeReport
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the side as JSON."""
+        return {"name": self.name, "passages": self.passages, "hits": [h.to_dict() for h in self.hits],
+                "themes": [t.to_dict() for t in self.themes.themes]}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two competitors (or us and one) on one question."""
+
+    query: str
+    left: Side
+    right: Side
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the comparison as JSON."""
+        return {"query": self.query, "left": self.left.to_dict(), "right": self.right.to_dict()}
+
+
+class Mentions:
+    """Which passages are about which competitor: tagged with it, naming it in a field, or in their text."""
+
+    def __init__(self, repo: Repository) -> None:
+        db = repo.store.db
+        names: dict[str, str] = {}
+        for (name,) in db.execute(
+                """SELECT DISTINCT trim(coalesce(p.competitor, d.competitor)) AS name
+                   FROM passages p JOIN documents d ON d.id = p.document_id WHERE name <> '' ORDER BY name"""):
+            names.setdefault(name.lower(), name)
+        self.names = sorted(names.values(), key=str.lower)
+        patterns = {n.lower(): re.compile(r"(?<!\w)" + re.escape(n.lower()) + r"(?!\w)") for n in self.names}
+        about: dict[str, list[int]] = {n.lower(): [] for n in self.names}
+        self.kinds: dict[int, str] = {}
+        for passage_id, kind, tagged, metadata, text in db.execute(
+                """SELECT p.id, d.kind, lower(coalesce(p.competitor, d.competitor)), p.metadata, lower(p.text)
+                   FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"""):
+            self.kinds[passage_id] = kind
+            fields = {str(v).strip().lower() for v in json.loads(metadata).values() if isinstance(v, str)}
+            for key, pattern in patterns.items():
+                if tagged == key or key in fields or pattern.search(text):
+                    about[key].append(passage_id)
+        self.about = about
+
+    def canonical(self, name: str) -> str:
+        """Return a competitor's name as stored, or ``us``.
+
+        :raises NotFound: for a name no passage is about.
+        """
+        if name.strip().lower() == US:
+            return US
+        for known in self.names:
+            if known.lower() == name.strip().lower():
+                return known
+        raise NotFound(f"unknown competitor {name!r}; known: {', '.join(self.names) or 'none yet'} (or {US!r})")
+
+    def passages(self, name: str, kinds: tuple[str, ...] | None = None) -> list[int]:
+        """Return the passages about a competitor (or, for ``us``, customers' passages about none), of some kinds."""
+        if name == US:
+            anyone = {i for ids in self.about.values() for i in ids}
+            ids = [i for i, kind in self.kinds.items() if i not in anyone and kind in CUSTOMER_KINDS]
+        else:
+            ids = self.about[name.lower()]
+        return [i for i in ids if kinds is None or self.kinds[i] in kinds]
+
+
+def overview(repo: Repository) -> list[dict[str, Any]]:
+    """Return every competitor with how many passages of customers and of our analyses are about it."""
+    mentions = Mentions(repo)
+    return [{"name": n, "customer_passages": len(mentions.passages(n, CUSTOMER_KINDS)),
+             "analysis_passages": len(mentions.passages(n, (ANALYSIS,)))} for n in mentions.names]
+
+
+def view(repo: Repository, name: str, quotes: int = theming.QUOTES) -> CompetitorView:
+    """Return the themes in what customers say about a competitor beside those in our analyses of it.
+
+    :raises NotFound: for an unknown competitor.
+    """
+    mentions = Mentions(repo)
+    name = mentions.canonical(name)
+    if name == US:
+        raise InsightsError(f"{US!r} is our own product; pick a competitor: {', '.join(mentions.names)}")
+    # Every theme of its view is about the competitor: its name would only crowd the labels.
+    own_name = frozenset(name.lower().split())
+    customers = theming.build(repo.store, mentions.passages(name, CUSTOMER_KINDS), quotes=quotes,
+                              unlabelled=own_name)
+    analyses = theming.build(repo.store, mentions.passages(name, (ANALYSIS,)), quotes=quotes, unlabelled=own_name)
+    return CompetitorView(name, customers, analyses)
+
+
+def compare(repo: Repository, query: str, left: str, right: str, quotes: int = COMPARE_QUOTES) -> Comparison:
+    """Return the best quotes and themes answering ``query`` about two competitors, or ``us`` and one.
+
+    :raises NotFound: for an unknown competitor.
+    """
+    if not query.strip():
+        raise InsightsError("the question is empty")
+    mentions = Mentions(repo)
+    left, right = mentions.canonical(left), mentions.canonical(right)
+    if left == right:
+        raise InsightsError(f"compare two different sides, not {left!r} with itself")
+    return Comparison(query, _side(repo, mentions, query, left, quotes), _side(repo, mentions, query, right, quotes))
+
+
+def _side(repo: Repository, mentions: Mentions, query: str, name: str, quotes: int) -> Side:
+    """Rank one side's passages for the question; return its best quotes and the themes among its candidates."""
+    allowed = np.asarray(mentions.passages(name), dtype=np.int64)
+    ranked = rank_within(repo, query, allowed, COMPARE_DEPTH)
+    hits = searching.hydrate(repo.store, ranked[:quotes], query)
+    themes = theming.build(repo.store, [i for i, _ in ranked], query=query)
+    return Side(name, len(allowed), hits, themes)
+
+
+def rank_within(repo: Repository, query: str, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    """Rank only the allowed passages for a question, meaning and exact words fused (as hybrid search does)."""
+    if not len(allowed):
+        return []
+    repo.check_model()
+    keyword = repo.keywords().search(query, depth, allowed)
+    dense = searching.semantic_search(repo.index(), repo.embedder.encode([query])[0], allowed, depth)
+    return searching.fuse([keyword, dense])[:depth]

@@ -1,0 +1,42 @@
+"""Theme quality on the demo corpus with the real model: the planted pain points must stay recovered."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from insights import demo
+from insights.config import Settings
+from insights.repository import Repository
+
+pytestmark = pytest.mark.slow
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
+from theme_quality import measure  # noqa: E402
+
+#: Measured on 2026-11-26 by bench/theme_quality.py (recall of each pain point's best theme), less a margin of 0.05.
+MEASURED = {"PP1": 0.58, "PP2": 0.66, "PP3": 0.84, "PP4": 0.79, "PP5": 0.50, "PP6": 0.63, "PP7": 0.67,
+            "PP8": 0.56, "PP9": 0.79, "PP10": 0.78}
+MARGIN = 0.05
+
+
+@pytest.fixture(scope="module")
+def quality(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Build the demo repository with the bundled model and measure its themes."""
+    repo = Repository(Settings(data_dir=tmp_path_factory.mktemp("demo"), model="all-MiniLM-L6-v2"))
+    demo.build(repo)
+    return measure(repo)
+
+
+@pytest.mark.parametrize("point", sorted(MEASURED, key=lambda p: int(p[2:])))
+def test_each_planted_pain_point_keeps_its_recall(quality: dict, point: str) -> None:
+    assert quality["pain_points"][point]["recall"] >= MEASURED[point] - MARGIN, quality["pain_points"][point]
+
+
+def test_most_pain_points_are_recovered_by_one_theme_and_themes_stay_pure(quality: dict) -> None:
+    assert quality["recovered"] >= 9  # a theme holds more than half of the pain point's records
+    assert quality["mean_recall"] >= 0.68 - MARGIN
+    assert quality["purity"] >= 0.71 - MARGIN
+    assert all(row["primary_files"] >= 0.75 for row in quality["pain_points"].values())

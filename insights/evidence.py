@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from insights import citation as cite
+
 #: The quote is still in its document at the saved offsets.
 OK = "ok"
 #: The document changed but still holds the exact quote; the current offsets are given.
@@ -55,14 +57,13 @@ class Evidence:
 
     @property
     def place(self) -> str:
-        """Return who said it and where: participant, competitor, locator, date."""
-        where = ", ".join(f"{k} {v}" for k, v in self.locator.items())
-        return " · ".join(str(p) for p in (self.participant, self.competitor, where, self.date) if p)
+        """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
+        return cite.place(self.participant, self.competitor, self.locator, self.date)
 
     @property
     def citation(self) -> str:
-        """Return a one-line citation: title · kind · participant · locator · date."""
-        return " · ".join(p for p in (self.title, self.kind.replace("-", " "), self.place) if p)
+        """Return a one-line citation: title, kind, then where the quote stands."""
+        return cite.citation(self.title, self.kind, self.place)
 
     @property
     def note(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 
@@ -109,6 +110,26 @@ class KeywordIndex:
         if not known:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.model.get_scores(known), dtype=np.float32)
+
+    def ideal(self, query: str) -> float:
+        """Return the sum over the query's words of the best score each word earns in any passage.
+
+        A passage's score over this is how much of the question, weighted by rarity, it covers. A word
+        no passage holds is the rarest of all: it counts with the weight of a word in no passage,
+        so a question in other words than the corpus's is seen as poorly covered.
+        """
+        if self.model is None:
+            return 0.0
+        vocab, postings = self.model.vocab_dict, self.model.scores
+        unseen = math.log(1 + (len(self.ids) + 0.5) / 0.5)  # Lucene's IDF at document frequency 0
+        total = 0.0
+        for term in terms(query):
+            if term in vocab:
+                token = vocab[term]
+                total += float(postings["data"][postings["indptr"][token] : postings["indptr"][token + 1]].max())
+            else:
+                total += unseen
+        return total
 
     def containing_all(self, text: str) -> np.ndarray:
         """Return the ids of passages holding every content word of ``text`` (in any order or form)."""

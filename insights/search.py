@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from insights import citation as cite
 from insights.catalog import Catalog
 from insights.embedder import Embedder
 from insights.filters import Filters
-from insights.keyword import K1, KeywordIndex, highlight_spans, phrases
+from insights.keyword import KeywordIndex, highlight_spans, phrases
 from insights.store import Store
 from insights.vectors import VectorIndex
 
@@ -23,14 +24,9 @@ FUSIONS = ("confidence", "rrf")
 DEPTH = 100
 #: Reciprocal-rank fusion constant, as in Cormack et al. (2009).
 RRF_K = 60
-#: Cosine similarity temperature the bundled model was trained with (MultipleNegativesRankingLoss,
-#: scale 20): a gap of 0.05 is one unit of the model's own confidence.
-DENSE_TEMPERATURE = 0.05
 #: Each further passage from the same source (one participant in a document, or one record of a
 #: table) scores this much less, so a page of answers shows many voices rather than one long document.
 REPEAT_DISCOUNT = 0.6
-#: BM25 sums per-term weights that are log-odds (IDF) scaled by at most k1 + 1.
-KEYWORD_TEMPERATURE = K1 + 1
 
 @dataclass(frozen=True)
 class Hit:
@@ -59,13 +55,12 @@ class Hit:
     @property
     def place(self) -> str:
         """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
-        where = ", ".join(f"{k} {v}" for k, v in self.locator.items())
-        return " · ".join(str(p) for p in (self.participant, self.competitor, where, self.date) if p)
+        return cite.place(self.participant, self.competitor, self.locator, self.date)
 
     @property
     def citation(self) -> str:
         """Return a one-line citation: title, kind, then where the quote stands."""
-        return " · ".join(p for p in (self.title, self.kind.replace("-", " "), self.place) if p)
+        return cite.citation(self.title, self.kind, self.place)
 
     @property
     def snippet(self) -> str:
@@ -126,14 +121,6 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def confidence(scores: np.ndarray, temperature: float) -> float:
-    """Return how sure one side is of its top candidate: its share of a softmax over the side's ranking."""
-    if not len(scores):
-        return 0.0
-    weights = np.exp((scores - scores.max()) / temperature)
-    return float(1.0 / weights.sum())
-
-
 def spread(scores: np.ndarray) -> np.ndarray:
     """Rescale scores to 0..1 over the candidates (min-max)."""
     low, high = float(scores.min()), float(scores.max())
@@ -144,9 +131,10 @@ def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, keyword: np.nd
                        keyword_confidence: float) -> list[tuple[int, float]]:
     """Blend both sides' rescaled scores, weighting each by its confidence on this question; best first.
 
-    A side whose best candidate stands far above the rest of its ranking leads the blend; a side
-    that cannot tell its candidates apart gets little say. So the weight follows each question
-    (rare exact terms, or a near-paraphrase) instead of being one constant for every collection.
+    Each side's confidence is how well its best candidate matches: for meaning, its cosine
+    similarity; for words, the share of the question's rarity-weighted words it holds. A question
+    answered by a near-paraphrase lets meaning lead; one whose rare exact terms are all found lets
+    words lead; so the weight follows each question instead of being one constant.
     """
     total = dense_confidence + keyword_confidence
     weight = dense_confidence / total if total > 0 else 0.5
@@ -218,10 +206,9 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
         return diversify(fuse([ranking, dense]), catalog)
     # Score every candidate of either side on both sides, so fusion compares like with like.
     candidates = np.asarray(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in ranking])), dtype=np.int64)
-    fused = fuse_by_confidence(
-        candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates),
-        confidence(np.asarray([s for _, s in dense]), DENSE_TEMPERATURE),
-        confidence(np.asarray([s for _, s in ranking]), KEYWORD_TEMPERATURE))
+    ideal = keywords.ideal(query)
+    fused = fuse_by_confidence(candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates),
+                               max(dense[0][1], 0.0) if dense else 0.0, ranking[0][1] / ideal if ideal else 0.0)
     return diversify(fused, catalog)
 
 

@@ -56,8 +56,8 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install -y chromium, or set INSIGHTS_CHROMIUM",
                 allow_module_level=True)
 
-#: Asked in other words than the interview's: it says "split the tip jar", "forty minutes".
-QUESTION = "how long does it take to divide gratuities among the staff?"
+#: Asked in other words than the interview's: it says "split the tip jar", "after close", "forty minutes".
+QUESTION = "how long does sharing out gratuities take at the end of the night?"
 ANSWER = "It takes me forty minutes"
 INTERVIEW_TITLE = "Interview: Rosa Alvarez, Copper Kettle Diner"
 

@@ -48,7 +48,7 @@ def test_save_a_quote_into_a_new_insight_open_it_and_export_it(page: Page, serve
     expect(page.locator("h1")).to_have_text(TITLE)  # the hostile title is text, not markup
     card = page.locator("li.evidence")
     expect(card).to_have_count(1)
-    expect(card.locator(".status")).to_have_text("Status: ok")
+    expect(card.locator(".evidence-status")).to_have_text("Status: ok")
     expect(card.locator("a.source")).to_have_text(source)
     assert " ".join(card.locator(".quote").inner_text().split()) == quote
     shared.shoot(page, "insight.png")

@@ -102,7 +102,7 @@ def test_save_a_quote_from_search_results_into_a_new_then_an_existing_insight(cl
     insight = soup(client.get(item.select_one("h2 a")["href"]))
     cards = insight.select("li.evidence")
     assert SENTENCE in cards[0].select_one(".quote").text
-    assert cards[0].select_one(".status").text == "Status: ok"
+    assert cards[0].select_one(".evidence-status").text == "Status: ok"
     assert cards[0].select_one("a.source")["href"].startswith("/documents/")
 
 
@@ -176,7 +176,7 @@ def test_stale_and_removed_evidence_are_flagged_on_the_page(client: FlaskClient,
     client.post(f"/documents/{maria['id']}/delete")
 
     page = soup(client.get(f"/insights/{created['id']}"))
-    statuses = [card.select_one(".status").text for card in page.select("li.evidence")]
+    statuses = [card.select_one(".evidence-status").text for card in page.select("li.evidence")]
     assert statuses == ["Status: stale", "Status: removed"]
     assert SENTENCE in page.select("li.evidence")[0].select_one(".quote").text  # the saved words, not the new ones
     assert page.select("li.evidence")[0].select_one("a.source") is None  # no link to a text that lacks the quote

@@ -103,7 +103,7 @@ TICKETS: list[dict[str, Any]] = [
         segment="SMB",
         plan="Team",
         channel="email",
-        subject="New admin here - closed the setup popup, how do I get the checklist back",
+        subject="Closed the setup popup, how do I get the checklist back",
         body="On my first login there was a welcome window with a checklist and I closed it without thinking. Now I can't find it anywhere. I'm halfway through setup and I don't know what's left to do. Can you tell me where the getting started list went?",
         tags=["onboarding", "checklist", "setup"],
     ),

@@ -22,7 +22,7 @@ server, browser, context, page = shared.server, shared.browser, shared.context, 
 pytestmark = pytest.mark.browser
 
 QUESTION = "why does clock-in say I am outside the work area?"
-TITLE = 'Geofence blocks clock-in <script>alert("x")</script>'
+TITLE = "Geofence rejects clock-ins at the door"
 
 
 def test_save_a_quote_into_a_new_insight_open_it_and_export_it(page: Page, server: str, tmp_path: Path) -> None:
@@ -38,14 +38,14 @@ def test_save_a_quote_into_a_new_insight_open_it_and_export_it(page: Page, serve
     shared.shoot(page, "save-quote.png")
     save.get_by_role("button", name="Save quote").click()
     page.wait_for_url(re.compile(r"/\?q="))
-    expect(page.locator(".flash")).to_have_text(f"Quote saved to “{TITLE}” (1 quotes).")
+    expect(page.locator(".flash")).to_have_text(f"Quote saved to “{TITLE}” (1 quote).")
     # The next card now offers the new insight to attach more quotes to.
     expect(page.locator("ol.hits > li.hit").nth(1).locator("select[name=insight] option").nth(1)).to_have_text(TITLE)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
     page.get_by_role("link", name=TITLE).click()
     page.wait_for_url(re.compile(r"/insights/\d+$"))
-    expect(page.locator("h1")).to_have_text(TITLE)  # the hostile title is text, not markup
+    expect(page.locator("h1")).to_have_text(TITLE)
     card = page.locator("li.evidence")
     expect(card).to_have_count(1)
     expect(card.locator(".evidence-status")).to_have_text("Status: ok")

@@ -87,7 +87,7 @@ def test_save_a_quote_from_search_results_into_a_new_then_an_existing_insight(cl
     assert response.status_code == 302
     assert response.headers["Location"] == fields["next"]
     back = soup(client.get(response.headers["Location"]))
-    assert "Quote saved to “Sessions expire” (1 quotes)." in back.select_one(".flash").text
+    assert "Quote saved to “Sessions expire” (1 quote)." in back.select_one(".flash").text
 
     # The next card offers the new insight; saving there adds a second quote to it.
     options = back.select("ol.hits > li.hit")[1].select("select[name=insight] option")

@@ -138,5 +138,6 @@ def save_quote() -> BaseResponse:
     except InsightsError as ex:
         flash(f"Not saved: {ex}.")
         return redirect(back)
-    flash(f"Quote saved to “{target.title}” ({len(target.evidence)} quotes).")
+    count = len(target.evidence)
+    flash(f"Quote saved to “{target.title}” ({count} quote{'s' if count != 1 else ''}).")
     return redirect(back)

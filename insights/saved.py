@@ -168,6 +168,12 @@ class SavedInsights:
             by_insight.setdefault(item.insight_id, []).append(item)
         return [_insight(row, by_insight.get(row["id"], [])) for row in rows]
 
+    def citing(self, source: str) -> list[tuple[int, str]]:
+        """Return (id, title) of the insights quoting the document known as ``source``, by title."""
+        return [(r[0], r[1]) for r in self.store.db.execute(
+            """SELECT DISTINCT i.id, i.title FROM insights i JOIN evidence e ON e.insight_id = i.id
+               WHERE e.source = ? ORDER BY i.title, i.id""", (source,))]
+
     def choices(self) -> list[tuple[int, str]]:
         """Return (id, title) of every insight, by title, for a picker."""
         return [(r[0], r[1]) for r in self.store.db.execute("SELECT id, title FROM insights ORDER BY title, id")]
@@ -262,10 +268,10 @@ def _span(db: sqlite3.Connection, source: EvidenceSource) -> tuple[dict[str, Any
         if source.quote is not None:
             if not source.quote.strip():
                 raise InsightsError("the quote is empty")
-            offset = passage["text"].find(source.quote)
-            if offset == -1:
+            found = _excerpt(passage["text"], source.quote)
+            if found is None:
                 raise InsightsError(f"passage {source.passage_id} does not contain that exact quote")
-            start, end = start + offset, start + offset + len(source.quote)
+            start, end = start + found[0], start + found[1]
         # Passage-level fields (a survey row's participant) win over the document's, as in search.
         cited = {name: passage[name] or doc[name]
                  for name in ("participant", "segment", "competitor", "date")}
@@ -293,3 +299,17 @@ def _document(db: sqlite3.Connection, document_id: int) -> dict[str, Any]:
         raise InsightsError(f"no document with id {document_id}")
     return dict(doc)
 
+
+def _excerpt(text: str, quote: str) -> tuple[int, int] | None:
+    """Return where ``quote`` stands in ``text``: verbatim, else with any run of whitespace matching any other.
+
+    A quote copied from a page comes back with its line breaks turned into spaces, or the reverse.
+    """
+    offset = text.find(quote)
+    if offset != -1:
+        return offset, offset + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    match = re.search(r"\s+".join(map(re.escape, words)), text)
+    return match.span() if match else None

@@ -76,6 +76,43 @@ def conforms(client: FlaskClient, name: str, instance: Any) -> None:
 # -- pages -------------------------------------------------------------------------------------------
 
 
+def test_save_only_an_excerpt_of_a_quote_even_with_its_line_breaks_changed(client: FlaskClient,
+                                                                          notes: Path) -> None:
+    pid = passage_id(client, "logging me out every morning")
+    response = client.post("/insights/save", data={"passage": pid, "insight": "new", "title": "Logouts",
+                                                    "excerpt": "  keeps logging me out\n every morning  ", "next": "/"})
+    assert response.status_code == 302
+    [insight] = client.get("/api/v1/insights").json["insights"]
+    [evidence] = client.get(f"/api/v1/insights/{insight['id']}").json["insight"]["evidence"]
+    assert evidence["quote"] == "keeps logging me out every morning"
+    text = (notes / "dana.md").read_text()  # the stored text is the file's, front matter included
+    document = client.get(f"/api/v1/documents/{evidence['document_id']}").json["document"]
+    assert document["text"][evidence["char_start"]:evidence["char_end"]] == evidence["quote"]
+    assert evidence["quote"] in text
+
+
+def test_a_document_page_links_the_insights_that_quote_it(client: FlaskClient) -> None:
+    pid = passage_id(client, "logging me out every morning")
+    client.post("/insights/save", data={"passage": pid, "insight": "new", "title": f"Logouts {XSS}", "next": "/"})
+    document_id = client.get("/api/v1/search", query_string={"q": "logging me out", "mode": "keyword"}
+                             ).json["hits"][0]["document_id"]
+    page = soup(client.get(f"/documents/{document_id}"))
+    [link] = page.select("ul.citing a")
+    assert link.text == f"Logouts {XSS}"  # escaped: text, not markup
+    assert re.fullmatch(r"/insights/\d+", link["href"])
+    others = [d["id"] for d in client.get("/api/v1/documents").json["documents"] if d["id"] != document_id]
+    assert not soup(client.get(f"/documents/{others[0]}")).select("ul.citing")
+
+
+def test_an_excerpt_the_quote_does_not_hold_is_refused_with_a_message(client: FlaskClient) -> None:
+    pid = passage_id(client, "logging me out every morning")
+    response = client.post("/insights/save", data={"passage": pid, "insight": "new", "title": "Logouts",
+                                                    "excerpt": "never logs me out", "next": "/"})
+    page = soup(client.get(response.headers["Location"]))
+    assert "Not saved" in page.select_one(".flash").text and "does not contain that exact quote" in page.text
+    assert client.get("/api/v1/insights").json["insights"] == []
+
+
 def test_save_a_quote_from_search_results_into_a_new_then_an_existing_insight(client: FlaskClient) -> None:
     page = soup(client.get("/?q=logging+me+out+every+morning&mode=keyword"))
     card = page.select("ol.hits > li.hit")[0]

@@ -54,7 +54,8 @@ def show(document_id: int) -> str:
     """Show a document's full text, each passage anchored, the cited one highlighted."""
     doc = get_document(document_id)
     cited = request.args.get("passage", type=int)
-    return render_template("document.html", doc=doc, segments=segments(doc), cited=cited)
+    citing = get_repository().saved.citing(doc["source"])
+    return render_template("document.html", doc=doc, segments=segments(doc), cited=cited, citing=citing)
 
 
 def segments(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:

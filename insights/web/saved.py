@@ -125,11 +125,12 @@ def save_quote() -> BaseResponse:
     choice = request.form.get("insight", "new")
     if passage is None:
         abort(400, "the form names no passage to save")
+    source = EvidenceSource(passage_id=passage, quote=request.form.get("excerpt", "").strip() or None)
     try:
         if choice == "new":
-            target = saved.create(request.form.get("title", ""), evidence=[EvidenceSource(passage_id=passage)])
+            target = saved.create(request.form.get("title", ""), evidence=[source])
         elif choice.isdigit():
-            saved.add_evidence(int(choice), EvidenceSource(passage_id=passage))
+            saved.add_evidence(int(choice), source)
             target = saved.get(int(choice))
         else:
             abort(400, "choose an insight, or a new one")

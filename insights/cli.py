@@ -12,6 +12,8 @@ import click
 
 from ingest.metadata import KINDS, normalize_date
 from ingest.parsers import ParseOptions
+from insights import exports
+from insights.atomic import atomic_write
 from insights.config import Settings
 from insights.console import Context, handle_errors, json_option, print_json
 from insights.filters import Filters
@@ -151,6 +153,33 @@ def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_j
         quote = mark(hit.text, hit.highlights, "\x1b[1m", "\x1b[22m") if sys.stdout.isatty() else hit.text
         click.echo("   “" + " ".join(quote.split()) + "”")
         click.echo(f"   document {hit.document_id}, chars {hit.char_start}–{hit.char_end}, score {hit.score:.4f}\n")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), default="csv", show_default=True,
+              help="csv (a spreadsheet, formulas neutralised) or md (block quotes with citations).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True, help="How to rank.")
+@click.option("--limit", type=click.IntRange(1, exports.EXPORT_LIMIT), default=exports.EXPORT_LIMIT,
+              show_default=True, help="How many quotes.")
+@filter_options
+@click.pass_obj
+@handle_errors
+def export(obj: Context, question: str, fmt: str, out: Path | None, mode: str, limit: int, **kw: Any) -> None:
+    """Export the quotes that answer a question, each with its citation, as CSV or Markdown.
+
+    Example: insights export "what do customers say about RotaMate?" --format md --out rotamate.md
+    """
+    if out is not None and not out.parent.is_dir():
+        raise click.BadParameter(f"no folder {out.parent}", param_hint="--out")
+    hits = obj.repo.search(question, mode=mode, limit=limit, filters=make_filters(kw))
+    body = exports.to_csv(hits) if fmt == "csv" else exports.to_markdown(question, hits)
+    if out is None:
+        click.echo(body, nl=False)
+        return
+    atomic_write(out, body.encode("utf-8"))
+    click.echo(f"wrote {len(hits)} quotes to {out}", err=True)
 
 
 @cli.command()

@@ -135,3 +135,33 @@ def test_every_configuration_key_is_in_the_readme() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for field in fields(Settings):
         assert f"INSIGHTS_{field.name.upper()}" in readme, field.name
+
+
+def test_export_csv_to_stdout_cites_every_quote_and_defuses_formulas(runner: CliRunner, notes: Path) -> None:
+    (notes / "hostile.csv").write_text("id,text\nH1,=HYPERLINK(\"http://x\") payroll export failed again\n")
+    invoke(runner, "ingest", str(notes))
+    result = invoke(runner, "export", "payroll export failed", "--mode", "keyword")
+    assert result.exit_code == 0, result.output
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    searched = json.loads(invoke(runner, "search", "payroll export failed", "--mode", "keyword", "--limit", "200",
+                                 "--json").output)["hits"]
+    assert [r["quote"].lstrip("'") for r in rows] == [h["text"] for h in searched]
+    assert all(r["citation"] and r["title"] in r["citation"] for r in rows)
+    hostile = next(r for r in rows if "HYPERLINK" in r["quote"])
+    assert hostile["quote"].startswith("'=")
+
+
+def test_export_markdown_to_a_file_with_filters(runner: CliRunner, notes: Path, tmp_path: Path) -> None:
+    invoke(runner, "ingest", str(notes))
+    out = tmp_path / "quotes.md"
+    result = invoke(runner, "export", "pricing", "--format", "md", "--out", str(out), "--kind", "note")
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# pricing\n")
+    quotes = [line for line in text.splitlines() if line.startswith("> — ")]
+    assert quotes and len(quotes) == text.count("\n> —")
+    bad = runner.invoke(cli, ["export", "pricing", "--out", str(tmp_path / "missing" / "q.md")])
+    assert bad.exit_code == 2 and "no folder" in bad.output and "Traceback" not in bad.output

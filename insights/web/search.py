@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from insights import exports
 from insights.errors import InsightsError
 from insights.search import Hit
 from insights.web import get_repository
 from insights.web.params import FILTER_FIELDS, BadRequest, search_params
 
 bp = Blueprint("search", __name__)
-
-#: How many hits an export holds at most: the whole ranked candidate set.
-EXPORT_LIMIT = 200
-
 
 @bp.get("/")
 def index() -> str:
@@ -42,47 +37,23 @@ def export(fmt: str) -> Response:
     """Download the current result set as CSV or Markdown, one quote with its citation per hit."""
     try:
         params = search_params(request.args)
-        hits = get_repository().search(params.query, params.mode, EXPORT_LIMIT, params.filters) if params.query else []
+        hits = (get_repository().search(params.query, params.mode, exports.EXPORT_LIMIT, params.filters)
+                if params.query else [])
     except (BadRequest, InsightsError) as ex:
         abort(400, str(ex))
     if fmt == "csv":
-        body, mimetype = export_csv(hits), "text/csv"
+        body, mimetype = exports.to_csv(hits, quote_link), "text/csv"
     else:
-        body, mimetype = export_markdown(params.query, hits), "text/markdown"
+        body, mimetype = exports.to_markdown(params.query, hits), "text/markdown"
     name = f"insights-export.{fmt}"
     return Response(body, mimetype=f"{mimetype}; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown, never run."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def export_csv(hits: list[Hit]) -> str:
-    """Return hits as CSV with a citation column; safe to open in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["quote", "citation", "title", "kind", "participant", "competitor", "segment", "date",
-                     "locator", "document_id", "char_start", "char_end", "link"])
-    for hit in hits:
-        link = url_for("documents.show", document_id=hit.document_id, passage=hit.passage_id, _external=True,
-                       _anchor=f"p{hit.passage_id}")
-        locator = "; ".join(f"{k} {v}" for k, v in hit.locator.items())
-        writer.writerow([_cell(v) for v in (hit.text, hit.citation, hit.title, hit.kind, hit.participant,
-                                            hit.competitor, hit.segment, hit.date, locator, hit.document_id,
-                                            hit.char_start, hit.char_end, link)])
-    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
-
-
-def export_markdown(query: str, hits: list[Hit]) -> str:
-    """Return hits as a Markdown list of block quotes with citations."""
-    lines = [f"# {query}", ""]
-    for hit in hits:
-        quote = " ".join(hit.text.split())
-        lines += [f"> {quote}", ">", f"> — {hit.citation}", ""]
-    return "\n".join(lines)
+def quote_link(hit: Hit) -> str:
+    """Return the absolute URL of a hit's quote inside its document."""
+    return url_for("documents.show", document_id=hit.document_id, passage=hit.passage_id, _external=True,
+                   _anchor=f"p{hit.passage_id}")
 
 
 def active_filters() -> list[tuple[str, str]]:

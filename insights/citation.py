@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 
-def place(participant: str | None, competitor: str | None, locator: Mapping[str, Any], date: str | None) -> str:
-    """Return where a quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
-    where = ", ".join(f"{k} {v}" for k, v in locator.items())
-    return " · ".join(str(p) for p in (participant, competitor, where, date) if p)
+class Cited:
+    """A quote that knows its document's title and kind, who said it, and where it stands."""
 
+    title: str
+    kind: str
+    participant: str | None
+    competitor: str | None
+    locator: dict[str, Any]
+    date: str | None
 
-def citation(title: str, kind: str, where: str) -> str:
-    """Return a one-line citation: title, kind, then where the quote stands."""
-    return " · ".join(p for p in (title, kind.replace("-", " "), where) if p)
+    @property
+    def place(self) -> str:
+        """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
+        where = ", ".join(f"{k} {v}" for k, v in self.locator.items())
+        return " · ".join(str(p) for p in (self.participant, self.competitor, where, self.date) if p)
+
+    @property
+    def citation(self) -> str:
+        """Return a one-line citation: title, kind, then where the quote stands."""
+        return " · ".join(p for p in (self.title, self.kind.replace("-", " "), self.place) if p)

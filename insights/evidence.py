@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from insights import citation as cite
+from insights.citation import Cited
 
 #: The quote is still in its document at the saved offsets.
 OK = "ok"
@@ -24,7 +24,7 @@ CITED_FIELDS = ("title", "kind", "participant", "segment", "competitor", "date")
 
 
 @dataclass(frozen=True)
-class Evidence:
+class Evidence(Cited):
     """A saved quote: where it was taken from, and whether its source still says it."""
 
     id: int
@@ -54,16 +54,6 @@ class Evidence:
     def live(self) -> bool:
         """Return whether the source still holds the quote verbatim."""
         return self.status in (OK, MOVED)
-
-    @property
-    def place(self) -> str:
-        """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
-        return cite.place(self.participant, self.competitor, self.locator, self.date)
-
-    @property
-    def citation(self) -> str:
-        """Return a one-line citation: title, kind, then where the quote stands."""
-        return cite.citation(self.title, self.kind, self.place)
 
     @property
     def note(self) -> str:

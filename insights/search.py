@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from insights import citation as cite
 from insights.catalog import Catalog
+from insights.citation import Cited
 from insights.embedder import Embedder
 from insights.filters import Filters
 from insights.keyword import KeywordIndex, highlight_spans, phrases
@@ -29,7 +29,7 @@ RRF_K = 60
 REPEAT_DISCOUNT = 0.6
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Cited):
     """One passage that answers a question, with everything needed to cite it."""
 
     passage_id: int
@@ -51,16 +51,6 @@ class Hit:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: Offsets of matched query terms inside ``text``.
     highlights: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def place(self) -> str:
-        """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
-        return cite.place(self.participant, self.competitor, self.locator, self.date)
-
-    @property
-    def citation(self) -> str:
-        """Return a one-line citation: title, kind, then where the quote stands."""
-        return cite.citation(self.title, self.kind, self.place)
 
     @property
     def snippet(self) -> str:

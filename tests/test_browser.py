@@ -268,6 +268,16 @@ def in_viewport(page: Page, selector: str) -> bool:
     }""")
 
 
+def fits_phones(page: Page, server: str, paths: tuple[str, ...]) -> None:
+    """Assert that each page is no wider than a 390 px or a 360 px screen."""
+    for path in paths:
+        for width in (PHONE["width"], 360):
+            page.set_viewport_size({"width": width, "height": PHONE["height"]})
+            page.goto(server + path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+
+
 def search_url(base: str, question: str, **params: str) -> str:
     """Return the search page's URL for a question."""
     extra = "".join(f"&{k}={quote_plus(v)}" for k, v in params.items())
@@ -530,12 +540,7 @@ def test_every_page_fits_a_phone_screen(browser: Browser, server: str, uploaded:
         facets.locator("summary").click()
         expect(page.locator("aside.facets ul.facet-kind a").first).to_be_visible()
         document = page.locator("li.hit a.source").first.get_attribute("href")
-        for path in ("/", "/documents", "/upload", document, uploaded["url"].removeprefix(server)):
-            for width in (PHONE["width"], 360):
-                page.set_viewport_size({"width": width, "height": PHONE["height"]})
-                page.goto(server + path)
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+        fits_phones(page, server, ("/", "/documents", "/upload", document, uploaded["url"].removeprefix(server)))
     finally:
         context.close()
     assert problems == [], "the browser reported problems:\n" + "\n".join(problems)
@@ -646,13 +651,8 @@ def test_themes_and_competitors_pages_work_without_javascript_and_fit_a_phone(
     page = phone.new_page()
     problems = watch(page)
     try:
-        for path in ("/themes", "/themes/1", "/competitors", "/competitors/RotaMate",
-                     "/competitors/compare?q=pricing&left=us&right=RotaMate"):
-            for width in (PHONE["width"], 360):
-                page.set_viewport_size({"width": width, "height": PHONE["height"]})
-                page.goto(server + path)
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+        fits_phones(page, server, ("/themes", "/themes/1", "/competitors", "/competitors/RotaMate",
+                                   "/competitors/compare?q=pricing&left=us&right=RotaMate"))
     finally:
         phone.close()
     assert problems == [], "the browser reported problems:\n" + "\n".join(problems)

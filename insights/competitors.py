@@ -165,7 +165,4 @@ def rank_within(repo: Repository, query: str, allowed: np.ndarray, depth: int) -
     """Rank only the allowed passages for a question, meaning and exact words fused (as hybrid search does)."""
     if not len(allowed):
         return []
-    repo.check_model()
-    keyword = repo.keywords().search(query, depth, allowed)
-    dense = searching.semantic_search(repo.index(), repo.embedder.encode([query])[0], allowed, depth)
-    return searching.fuse([keyword, dense])[:depth]
+    return repo.rank(query, "hybrid", None, depth, within=allowed)[:depth]

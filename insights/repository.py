@@ -249,17 +249,19 @@ class Repository:
         }
 
     def rank(self, query: str, mode: str = "hybrid", filters: Filters | None = None,
-             depth: int = searching.DEPTH, fusion: str = "confidence") -> list[tuple[int, float]]:
+             depth: int = searching.DEPTH, fusion: str = "confidence",
+             within: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Return (passage id, score) for every candidate, best first: search without the hydration."""
         if mode not in searching.MODES:
             raise InsightsError(f"unknown search mode {mode!r}; use one of {', '.join(searching.MODES)}")
         if not query.strip():
             raise InsightsError("the question is empty")
         if mode == "keyword":
-            return searching.rank(self.catalog(), None, self.keywords(), None, query, mode, filters, depth)
+            return searching.rank(self.catalog(), None, self.keywords(), None, query, mode, filters, depth,
+                                  within=within)
         self.check_model()
         return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters,
-                              depth, fusion)
+                              depth, fusion, within)
 
     def scope(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
               depth: int = theming.DEPTH) -> list[int]:

@@ -158,11 +158,12 @@ def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str
 
 def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | None,
          embedder: Embedder | None, query: str, mode: str = "hybrid", filters: Filters | None = None,
-         depth: int = DEPTH, fusion: str = "confidence") -> list[tuple[int, float]]:
+         depth: int = DEPTH, fusion: str = "confidence", within: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Return every candidate for ``query`` as (passage id, score), best first, within the filters only.
 
     "Quoted phrases" in the query must appear in every candidate. Hybrid ranking fuses the two sides
     by ``fusion``: "confidence" (the default) or "rrf" (reciprocal rank fusion, kept for comparison).
+    ``within`` limits the candidates to these passage ids (a competitor's passages, say).
     """
     filters = filters or Filters()
     filters = replace(filters, contains=filters.contains + tuple(phrases(query)))
@@ -170,6 +171,8 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
 
     def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]], np.ndarray]:
         allowed = allowed_ids(catalog, filters, keywords)
+        if within is not None:
+            allowed = within if allowed is None else np.intersect1d(allowed, within)
         if mode == "semantic" or keywords is None:
             return allowed, [], np.zeros(0, dtype=np.float32)
         scores = keywords.scores(query)

@@ -19,7 +19,7 @@ from typing import Any
 from timing import machine_info, table, write_json
 
 from insights.config import Settings
-from insights.evaluation import evaluate, load_beir
+from insights.evaluation import evaluate, load_beir, settings_for
 from insights.repository import Repository
 from insights.search import MODES
 
@@ -39,8 +39,7 @@ def collections(paths: list[Path]) -> list[Path]:
 def score(folder: Path, limit_queries: int | None) -> dict[str, Any]:
     """Return every mode's metrics on one collection, plus hybrid with reciprocal rank fusion."""
     dataset = load_beir(folder)
-    megabytes = dataset.corpus.stat().st_size / 1e6 + 1
-    repo = Repository(Settings.from_env(data_dir=CACHE / dataset.name, max_file_mb=megabytes))
+    repo = Repository(settings_for(Settings.from_env(), dataset, CACHE / dataset.name))
     try:
         started = time.perf_counter()
         result = evaluate(repo, dataset, MODES, limit_queries)

@@ -55,10 +55,11 @@ class Catalog:
 
     def source_of(self, ids: np.ndarray) -> np.ndarray:
         """Return each passage's source code (its own id's negative when the catalog does not know it)."""
-        positions = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
+        unknown = -np.asarray(ids, dtype=np.int64) - 1
         if not len(self.ids):
-            return -np.asarray(ids, dtype=np.int64) - 1
-        return np.where(self.ids[positions] == ids, self.sources[positions], -np.asarray(ids, dtype=np.int64) - 1)
+            return unknown
+        positions = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return np.where(self.ids[positions] == ids, self.sources[positions], unknown)
 
     def containing(self, phrases: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Return the candidate ids whose text contains every phrase, case-insensitively."""

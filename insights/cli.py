@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -444,14 +443,12 @@ def eval_command(obj: Context, directory: Path, mode: str, limit_queries: int | 
     """
     import tempfile
 
-    from insights.evaluation import evaluate, load_beir
+    from insights.evaluation import evaluate, load_beir, settings_for
 
     dataset = load_beir(directory)
     modes = MODES if mode == "all" else (mode,)
-    megabytes = dataset.corpus.stat().st_size / 1e6 + 1
     with tempfile.TemporaryDirectory(prefix="insights-eval-") as scratch:
-        settings = replace(obj.settings, data_dir=keep_in or Path(scratch),
-                           max_file_mb=max(obj.settings.max_file_mb, megabytes))
+        settings = settings_for(obj.settings, dataset, keep_in or Path(scratch))
         click.echo(f"Ingesting {dataset.corpus} into {settings.data_dir}…", err=True)
         repo = Repository(settings)
         try:

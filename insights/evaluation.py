@@ -8,11 +8,12 @@ import statistics
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from insights import metrics
+from insights.config import Settings
 from insights.errors import InsightsError
 from insights.repository import Repository
 from insights.search import MODES
@@ -95,6 +96,12 @@ def _qrels(path: Path) -> dict[str, dict[str, int]]:
     return judged
 
 
+def settings_for(settings: Settings, dataset: Dataset, data_dir: Path) -> Settings:
+    """Return settings for an evaluation repository in ``data_dir`` that accept the whole corpus file."""
+    megabytes = dataset.corpus.stat().st_size / 1e6 + 1
+    return replace(settings, data_dir=data_dir, max_file_mb=max(settings.max_file_mb, megabytes))
+
+
 def half(query_id: str) -> str:
     """Return the query's fixed half, "a" or "b": tune on one, report both."""
     return "ab"[zlib.crc32(query_id.encode()) % 2]
@@ -125,8 +132,7 @@ def ingest(repo: Repository, dataset: Dataset) -> dict[str, Any]:
         raise EvalDataError(f"{dataset.corpus}: {report.failed[0].reason}")
     seconds = time.perf_counter() - started
     embedded = sum(r.passages for r in report.results if r.status != "unchanged")
-    return {"documents": len(set(document_ids(repo).values())), "passages": repo.store.counts()["passages"],
-            "ingest_seconds": round(seconds, 2),
+    return {"passages": repo.store.counts()["passages"], "ingest_seconds": round(seconds, 2),
             "passages_per_second": round(embedded / seconds, 1) if embedded else None,
             "reused": embedded == 0}
 
@@ -138,9 +144,10 @@ def evaluate(repo: Repository, dataset: Dataset, modes: Iterable[str] = MODES, l
     if not queries:
         raise EvalDataError(f"{dataset.name}: no query has a relevant judgment")
     started = time.perf_counter()
-    out: dict[str, Any] = {"dataset": dataset.name, "queries": len(queries), "fusion": fusion,
-                           **ingest(repo, dataset), "modes": {}}
+    ingested = ingest(repo, dataset)
     owners = document_ids(repo)
+    out: dict[str, Any] = {"dataset": dataset.name, "queries": len(queries), "fusion": fusion,
+                           "documents": len(set(owners.values())), **ingested, "modes": {}}
     for mode in modes:
         per_query: dict[str, dict[str, float]] = {}
         latencies = []

@@ -245,3 +245,15 @@ def test_a_bad_export_request_is_a_400_page(client: FlaskClient) -> None:
     response = client.get("/export.csv?q=pricing&from=someday")
     assert response.status_code == 400
     assert "must be a date like 2026-03-14" in soup(response).select_one(".error").get_text()
+
+
+def test_every_export_names_its_charset_once(client: FlaskClient) -> None:
+    created = client.post("/api/v1/insights", json={"title": "Pricing"}).json["insight"]
+    expected = {"/export.csv?q=pricing": "text/csv; charset=utf-8",
+                "/export.md?q=pricing": "text/markdown; charset=utf-8",
+                f"/insights/{created['id']}/export.md": "text/markdown; charset=utf-8",
+                f"/api/v1/insights/{created['id']}/export.md": "text/markdown; charset=utf-8"}
+    for url, content_type in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == content_type, url

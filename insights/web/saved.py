@@ -112,7 +112,7 @@ def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
 def export(insight_id: int) -> Response:
     """Download the insight as Markdown with footnoted citations."""
     markdown = to_markdown(get_insight(insight_id))
-    return Response(markdown, mimetype="text/markdown; charset=utf-8",
+    return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})
 
 

@@ -117,5 +117,5 @@ def remove_evidence(insight_id: int, evidence_id: int) -> Response:
 def export_insight(insight_id: int) -> Response:
     """Return the insight as Markdown with footnoted citations, as a download."""
     markdown = to_markdown(get_repository().saved.get(insight_id))
-    return Response(markdown, mimetype="text/markdown; charset=utf-8",
+    return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})

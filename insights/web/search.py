@@ -46,8 +46,8 @@ def export(fmt: str) -> Response:
     else:
         body, mimetype = exports.to_markdown(params.query, hits), "text/markdown"
     name = f"insights-export.{fmt}"
-    return Response(body, mimetype=f"{mimetype}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    # Werkzeug appends "; charset=utf-8" to a text/* mimetype itself: naming it here would send it twice.
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def quote_link(hit: Hit) -> str:

@@ -397,3 +397,21 @@ def test_nav_links_to_themes_and_competitors(client: FlaskClient) -> None:
     links = {a.get_text(): a["href"] for a in nav}
     assert (links["Themes"], links["Competitors"]) == ("/themes", "/competitors")
     assert soup(client.get("/competitors")).select_one('nav a[aria-current="page"]').get_text() == "Competitors"
+
+
+def test_a_competitor_with_a_slash_in_its_name_has_a_page_and_an_api(client: FlaskClient, app: Flask,
+                                                                      tmp_path: Path) -> None:
+    note = tmp_path / "acme.md"
+    note.write_text("---\ntitle: Acme teardown\nkind: competitor-analysis\ncompetitor: Acme/Tools\n---\n"
+                    "Acme/Tools charges per seat and has no overtime report.\n", encoding="utf-8")
+    app.extensions["insights"].ingest([note])
+    links = {a.get_text(): a["href"] for a in soup(client.get("/competitors")).select("table.competitors a")}
+    page = client.get(links["Acme/Tools"])
+    assert page.status_code == 200
+    assert soup(page).select_one("h1").get_text() == "Acme/Tools"
+    for url in ("/api/v1/competitors/Acme/Tools", "/api/v1/competitors/acme%2Ftools"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.json["name"] == "Acme/Tools" and response.json["analyses"]["passages"] == 1
+    assert client.get("/competitors/compare?q=overtime&left=us&right=Acme/Tools").status_code == 200
+    assert client.get("/api/v1/competitors/Acme/Nope").status_code == 404

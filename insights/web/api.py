@@ -152,7 +152,7 @@ def competitors() -> Response:
     return jsonify(competitors=rivals.overview(get_repository()))
 
 
-@bp.get("/competitors/<name>")
+@bp.get("/competitors/<path:name>")
 def competitor(name: str) -> Response:
     """Return the themes in what customers say about a competitor beside those in our analyses."""
     return jsonify(rivals.view(get_repository(), name, _quotes()).to_dict())

@@ -95,7 +95,9 @@ def compare() -> str | tuple[str, int]:
     return render_template("compare.html", comparison=comparison, competitors=listing, us=rivals.US, args=args)
 
 
-@bp.get("/competitors/<name>")
+# A path converter: a competitor's name may hold a "/" (Acme/Tools); the fixed rule /competitors/compare
+# still wins over it.
+@bp.get("/competitors/<path:name>")
 def competitor(name: str) -> str:
     """Show the themes in what customers say about a competitor beside those in our own analyses."""
     try:

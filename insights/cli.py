@@ -279,6 +279,16 @@ def competitors(obj: Context, names: tuple[str, ...], query: str, as_json: bool)
         click.echo("No competitors yet: set competitor on a document (front matter, --competitor, upload form).")
 
 
+def _raise_file_limit(wanted: int) -> None:
+    """Let the process hold ``wanted`` open files if the system allows it (the default is often 1,024)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+
+
 @cli.command()
 @json_option
 @click.pass_obj
@@ -346,8 +356,13 @@ def reindex(obj: Context, re_embed: bool) -> None:
 
 
 def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --host, --port and --threads."""
+    """Add --host, --port, --allowed-host and --threads."""
     command = click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")(command)
+    command = click.option(
+        "--allowed-host", "allowed", multiple=True, envvar="INSIGHTS_ALLOWED_HOSTS",
+        help="Another host name the server answers to, as people type it in the browser (repeatable; "
+             "env INSIGHTS_ALLOWED_HOSTS, comma-separated). Loopback names and the --host address always are.",
+    )(command)
     command = click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")(command)
     return click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")(command)
 
@@ -356,12 +371,12 @@ def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @serve_options
 @click.pass_obj
 @handle_errors
-def serve(obj: Context, host: str, port: int, threads: int) -> None:
+def serve(obj: Context, host: str, port: int, allowed: tuple[str, ...], threads: int) -> None:
     """Serve the web app and the JSON API with a production WSGI server (waitress).
 
-    Example: insights serve --port 8000
+    Example: insights serve --host 0.0.0.0 --allowed-host research.example.com
     """
-    run_server(obj.settings, host, port, threads)
+    run_server(obj.settings, host, port, threads, allowed)
 
 
 @cli.command()
@@ -371,7 +386,8 @@ def serve(obj: Context, host: str, port: int, threads: int) -> None:
 @serve_options
 @click.pass_obj
 @handle_errors
-def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int, threads: int) -> None:
+def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int, allowed: tuple[str, ...],
+         threads: int) -> None:
     """Build a research repository from the bundled demo corpus (once) and serve it.
 
     Example: insights --data-dir demo-data demo --port 8000
@@ -385,16 +401,22 @@ def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int
                err=True)
     echo_report(demo_corpus.build(obj.repo, folder), summary_to_stderr=True)
     if not no_serve:
-        run_server(obj.settings, host, port, threads)
+        run_server(obj.settings, host, port, threads, allowed)
 
 
-def run_server(settings: Settings, host: str, port: int, threads: int) -> None:
+#: Open connections the server keeps; idle ones are closed after 30 s of silence.
+CONNECTION_LIMIT = 1000
+
+
+def run_server(settings: Settings, host: str, port: int, threads: int, allowed: tuple[str, ...] = ()) -> None:
     """Build the app, load the model and indexes, and serve until interrupted."""
     import waitress
 
     from insights import create_app
+    from insights.web.guard import allowed_hosts
 
-    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model})
+    names = allowed_hosts((n for value in allowed for n in value.split(",")), bind=host)
+    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model, "ALLOWED_HOSTS": names})
     repo = app.extensions["insights"]
     # Pay for the model and the indexes now, so the first question is answered at once.
     click.echo(f"Loading {repo.model} and the indexes…", err=True)
@@ -403,7 +425,11 @@ def run_server(settings: Settings, host: str, port: int, threads: int) -> None:
     else:
         repo.embedder.encode(["warm up"])
     click.echo(f"Insights is serving {settings.data_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="insights")
+    click.echo(f"It answers to the host names {', '.join(names)}.", err=True)
+    # Idle connections cost a socket, not a thread: allow many, and close the silent ones soon.
+    _raise_file_limit(CONNECTION_LIMIT + 256)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="insights", connection_limit=CONNECTION_LIMIT,
+                   channel_timeout=30, cleanup_interval=5)
 
 
 @cli.command()

@@ -23,3 +23,7 @@ class NotFound(InsightsError):
 
 class InsightNotFound(InsightsError):
     """No saved insight, or no evidence of that insight, has the given id."""
+
+
+class Busy(InsightsError):
+    """Another change is being written right now; the same request will succeed in a moment."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from ingest.errors import IngestError
@@ -116,34 +118,44 @@ class Batch:
         return items
 
 
-def prepare(store: Store, path: Path, source_key: str, options: ParseOptions, batch: dict[str, Any],
-            settings: Settings) -> Prepared | Result | Problem:
-    """Read, parse and chunk one file known as ``source_key``; an unchanged file is a Result, a bad one a Problem."""
-    options = ParseOptions(name=path.name, text_column=options.text_column, text_field=options.text_field)
+def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], str], options: ParseOptions,
+            batch: dict[str, Any], settings: Settings, name: str | None = None) -> Prepared | Result | Problem:
+    """Read, parse and chunk one file known as ``source_key``; an unchanged file is a Result, a bad one a Problem.
+
+    ``source_key`` may be derived from the file's bytes (an upload is known by its name and content);
+    ``name`` is the file's name as its owner knows it, when ``path`` is only where it is parked.
+    """
+    name = name or path.name
+    options = ParseOptions(name=name, text_column=options.text_column, text_field=options.text_field)
     try:
         source = read_source(path, options, int(settings.max_file_mb * 1_000_000))
+        if callable(source_key):
+            source_key = source_key(source)
+        # The batch's metadata is part of what was ingested: new metadata updates an unchanged file.
+        fingerprint = hashlib.sha256(f"{source.fingerprint}:{json.dumps(batch, sort_keys=True)}".encode()).hexdigest()
         existing = store.document_by_source(source_key)
-        if existing is not None and existing["fingerprint"] == source.fingerprint:
+        if existing is not None and existing["fingerprint"] == fingerprint:
             return Result(str(path), "unchanged", existing["id"])
         doc, chunks = parse_source(source, options, settings.chunk_chars)
     except IngestError as ex:
         return Problem(str(path), str(ex))
-    fields, tags = _document_fields(doc, batch, path)
+    suffix = PurePath(name).suffix.lower()
+    fields, tags = _document_fields(doc, batch, PurePath(name).stem)
     fields.update(
-        source=source_key, filename=path.name, format=path.suffix.lower().lstrip("."), fingerprint=source.fingerprint,
-        content_hash=source.content_hash, original=source.content_hash + path.suffix.lower(), size=len(source.data),
+        source=source_key, filename=name, format=suffix.lstrip("."), fingerprint=fingerprint,
+        content_hash=source.content_hash, original=source.content_hash + suffix, size=len(source.data),
         text=doc.text, metadata=json.dumps({"warnings": list(doc.warnings)}),
     )
     return Prepared(source, doc, chunks, fields, tags, None if existing is None else existing["id"])
 
 
-def _document_fields(doc: ParsedDocument, batch: dict[str, Any], path: Path) -> tuple[dict[str, Any], list[str]]:
+def _document_fields(doc: ParsedDocument, batch: dict[str, Any], stem: str) -> tuple[dict[str, Any], list[str]]:
     """Merge the file's own metadata over the batch's; tags are the union of both."""
     own, _ = normalize_metadata(doc.metadata)
     shared, _ = normalize_metadata(batch)
     merged = {**shared, **own}
     tags = normalize_tags(shared.get("tags", []) + own.get("tags", []))
     fields = {key: merged.get(key) for key in ("date", "participant", "segment", "competitor", "author")}
-    fields["title"] = merged.get("title") or path.stem
+    fields["title"] = merged.get("title") or stem
     fields["kind"] = merged.get("kind") or DEFAULT_KIND
     return fields, tags

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import secrets
 import shutil
 import threading
+import time
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from ingest.parsers import ParseOptions
 from insights.atomic import atomic_write
+from insights.errors import DocumentNotFound
 from insights.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -19,23 +23,38 @@ log = logging.getLogger(__name__)
 #: Job states; the last four are final.
 QUEUED, RUNNING, FINAL = "queued", "running", ("added", "updated", "unchanged", "failed")
 
+#: How many times a job may be started; a file that was being read each time the server died is given up.
+MAX_ATTEMPTS = 2
+
+#: Parked upload folders no job refers to are deleted at start once they are this old (seconds):
+#: younger ones may belong to a request that is still storing its files.
+ORPHAN_AGE = 600
+
 
 def submit(repo: Repository, files: Iterable[tuple[str, IO[bytes]]], metadata: dict[str, Any]) -> int:
-    """Store uploaded files durably and queue one job each; return the batch id."""
-    store = repo.store
-    with store.transaction() as db:
-        batch_id = int(db.execute("INSERT INTO batches (metadata) VALUES (?)", (json.dumps(metadata),)).lastrowid or 0)
-    folder = repo.data_dir / "uploads" / str(batch_id)
-    jobs = []
-    for number, (name, stream) in enumerate(files, 1):
-        path = folder / str(number) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = stream.read()
-        atomic_write(path, data)
-        jobs.append((batch_id, name, str(path), len(data)))
-    # Files first, then their jobs in one transaction: a crash in between leaves only stray files.
-    with store.transaction() as db:
-        db.executemany("INSERT INTO jobs (batch_id, filename, path, size) VALUES (?, ?, ?, ?)", jobs)
+    """Park uploaded files durably, then record the batch and its jobs in one transaction; return the batch id.
+
+    A failure or a crash before the transaction leaves no batch, only a parked folder that the
+    worker deletes; a batch, once it exists, has every one of its files.
+    """
+    folder = repo.data_dir / "uploads" / secrets.token_hex(8)
+    rows = []
+    try:
+        folder.mkdir(parents=True)
+        for number, (name, stream) in enumerate(files, 1):
+            # Parked under a plain name: the user's name may be long, or anything at all.
+            path = folder / f"{number}{PurePath(name).suffix.lower()}"
+            data = stream.read()
+            atomic_write(path, data)
+            rows.append((name, str(path), len(data)))
+        with repo.store.transaction() as db:
+            batch_id = int(db.execute("INSERT INTO batches (metadata) VALUES (?)",
+                                      (json.dumps(metadata),)).lastrowid or 0)
+            db.executemany("INSERT INTO jobs (batch_id, filename, path, size) VALUES (?, ?, ?, ?)",
+                           [(batch_id, *row) for row in rows])
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return batch_id
 
 
@@ -51,14 +70,15 @@ def batch(repo: Repository, batch_id: int) -> dict[str, Any] | None:
     counts = {state: sum(j["status"] == state for j in jobs) for state in (QUEUED, RUNNING, *FINAL)}
     done = sum(counts[s] for s in FINAL)
     return {"id": batch_id, "created_at": row["created_at"], "metadata": json.loads(row["metadata"]), "jobs": jobs,
-            "counts": counts, "total": len(jobs), "done": done, "finished": done == len(jobs)}
+            "counts": counts, "total": len(jobs), "done": done, "finished": bool(jobs) and done == len(jobs)}
 
 
 def _claim(repo: Repository) -> dict[str, Any] | None:
-    """Mark the oldest queued job running and return it with its batch metadata."""
+    """Mark the oldest queued job running, count the attempt, and return it with its batch metadata."""
     with repo.store.transaction() as db:
         row = db.execute(
-            """UPDATE jobs SET status = 'running', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+            """UPDATE jobs SET status = 'running', attempts = attempts + 1,
+                   updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
                WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
                RETURNING id, batch_id, filename, path"""
         ).fetchone()
@@ -70,15 +90,17 @@ def _claim(repo: Repository) -> dict[str, Any] | None:
     return job
 
 
-def _finish(repo: Repository, job_id: int, status: str, message: str | None = None,
+def _finish(repo: Repository, job: dict[str, Any], status: str, message: str | None = None,
             document_id: int | None = None, passages: int | None = None) -> None:
-    """Record a job's outcome."""
+    """Record a job's outcome and delete its parked file: the repository keeps its own copy of the original."""
     with repo.store.transaction() as db:
         db.execute(
             """UPDATE jobs SET status = ?, message = ?, document_id = ?, passages = ?,
                    updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?""",
-            (status, message, document_id, passages, job_id),
+            (status, message, document_id, passages, job["id"]),
         )
+    Path(job["path"]).unlink(missing_ok=True)
+    _remove_if_empty(Path(job["path"]).parent)
 
 
 def run_one(repo: Repository) -> bool:
@@ -88,21 +110,73 @@ def run_one(repo: Repository) -> bool:
         return False
     metadata = dict(job["metadata"])
     options = ParseOptions(text_column=metadata.pop("text_column", None), text_field=metadata.pop("text_field", None))
-    path = Path(job["path"])
+    replace = metadata.pop("replace", None)
     try:
-        report = repo.ingest_upload(path, job["filename"], metadata, options)
+        report = repo.ingest_upload(Path(job["path"]), job["filename"], metadata, options, replace)
+    except DocumentNotFound:
+        _finish(repo, job, "failed", f"document {replace} to replace no longer exists; nothing was changed")
+        return True
     except Exception as ex:  # the worker must outlive any one file
         log.exception("upload job %s failed", job["id"])
-        _finish(repo, job["id"], "failed", f"internal error: {ex}")
+        _finish(repo, job, "failed", f"internal error: {ex}")
         return True
     if report.failed:
-        _finish(repo, job["id"], "failed", report.failed[0].reason)
+        _finish(repo, job, "failed", report.failed[0].reason)
         return True
     result = report.results[0]
-    _finish(repo, job["id"], result.status, "; ".join(result.warnings) or None, result.document_id, result.passages)
-    # The repository keeps its own copy of the original; the upload was only a parking place.
-    shutil.rmtree(path.parent, ignore_errors=True)
+    notes = [*result.warnings, *_namesakes(repo, job["filename"], result.document_id)]
+    _finish(repo, job, result.status, "; ".join(notes) or None, result.document_id, result.passages)
     return True
+
+
+def _namesakes(repo: Repository, filename: str, document_id: int | None) -> list[str]:
+    """Say so when other documents share an upload's name: each upload is its own document unless replaced."""
+    others = [row[0] for row in repo.store.db.execute(
+        "SELECT id FROM documents WHERE filename = ? AND id != ? ORDER BY id", (filename, document_id or 0))]
+    if not others:
+        return []
+    listed = ", ".join(f"#{i}" for i in others[:5]) + (" …" if len(others) > 5 else "")
+    return [f"kept as a new document beside {len(others)} other{'s' if len(others) != 1 else ''} with this name "
+            f"({listed}); to replace one, upload the new version from that document's page"]
+
+
+def recover(repo: Repository) -> None:
+    """After a restart: re-queue jobs a crash interrupted, give up on those tried too often, clear stray files."""
+    with repo.store.transaction() as db:
+        gave_up = db.execute(
+            """UPDATE jobs SET status = 'failed', message = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+               WHERE status = 'running' AND attempts >= ? RETURNING path""",
+            (f"gave up: the server stopped while reading this file {MAX_ATTEMPTS} times", MAX_ATTEMPTS),
+        ).fetchall()
+        db.execute("UPDATE jobs SET status = 'queued' WHERE status = 'running'")
+        waiting = {row[0] for row in db.execute("SELECT path FROM jobs WHERE status = 'queued'")}
+    for (path,) in gave_up:
+        Path(path).unlink(missing_ok=True)
+    _clear_orphans(repo.data_dir / "uploads", waiting)
+
+
+def _clear_orphans(uploads: Path, waiting: set[str]) -> None:
+    """Delete parked folders no queued job needs (left by failures, crashes or older versions)."""
+    if not uploads.is_dir():
+        return
+    needed = {Path(p).relative_to(uploads).parts[0] for p in waiting if Path(p).is_relative_to(uploads)}
+    cutoff = time.time() - ORPHAN_AGE
+    for folder in uploads.iterdir():
+        try:
+            if folder.name in needed or folder.lstat().st_mtime > cutoff:
+                continue  # wanted, or perhaps a request still storing its batch
+            if folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder)
+            else:
+                folder.unlink()
+        except OSError:
+            log.warning("could not remove the stray upload %s", folder)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove a folder if nothing is left in it."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 class Worker(threading.Thread):
@@ -116,9 +190,8 @@ class Worker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        """Resume jobs a crash left running, then work the queue."""
-        with self.repo.store.transaction() as db:
-            db.execute("UPDATE jobs SET status = 'queued' WHERE status = 'running'")
+        """Recover from a crash, then work the queue."""
+        recover(self.repo)
         while not self.stopping.is_set():
             if not run_one(self.repo):
                 self.wake.wait(self.poll_seconds)

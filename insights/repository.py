@@ -6,30 +6,36 @@ import fcntl
 import json
 import os
 import threading
+import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
-from ingest.pipeline import Problem, discover
+from ingest.pipeline import Problem, SourceFile, discover
 from insights import search as searching
 from insights import themes as theming
 from insights.atomic import atomic_write
 from insights.catalog import Catalog
 from insights.config import Settings
 from insights.embedder import Embedder, make_embedder
-from insights.errors import DocumentNotFound, InsightsError, ModelMismatch
+from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
 from insights.indexes import LOCK_FILE, Indexes
-from insights.ingestion import Batch, IngestReport, Prepared, prepare
+from insights.ingestion import Batch, IngestReport, Prepared, Result, prepare
 from insights.keyword import KeywordIndex
 from insights.saved import SavedInsights
 from insights.store import Store
 from insights.vectors import VectorIndex
+
+#: How long a request thread tries for the write lock before answering "busy" (seconds).
+BUSY_SECONDS = 2.0
+BUSY_MESSAGE = "busy: another change is being written to the repository; try again in a few seconds"
 
 
 class Repository:
@@ -89,9 +95,17 @@ class Repository:
         return self.indexes.catalog()
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Hold the single-writer lock, across threads and processes; re-entrant within a thread."""
-        with self._write_lock:
+    def _writing(self, wait: bool = True) -> Iterator[None]:
+        """Hold the single-writer lock, across threads and processes; re-entrant within a thread.
+
+        With ``wait=False`` (a request thread, which must not queue behind an ingest) the lock is
+        tried for a moment only.
+
+        :raises Busy: when ``wait`` is False and another writer keeps the lock.
+        """
+        if not self._write_lock.acquire(timeout=-1 if wait else BUSY_SECONDS):
+            raise Busy(BUSY_MESSAGE)
+        try:
             if self._write_depth:
                 self._write_depth += 1
                 try:
@@ -100,12 +114,14 @@ class Repository:
                     self._write_depth -= 1
                 return
             with open(self.data_dir / LOCK_FILE, "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+                _lock_file(lock, wait)
                 self._write_depth = 1
                 try:
                     yield
                 finally:
                     self._write_depth = 0
+        finally:
+            self._write_lock.release()
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -126,70 +142,100 @@ class Repository:
         return report
 
     def ingest_upload(self, path: Path, name: str, metadata: dict[str, Any] | None = None,
-                      options: ParseOptions | None = None) -> IngestReport:
-        """Ingest one uploaded file; uploads are known by name, so the same file again is unchanged."""
-        return self._ingest([(path, f"upload:{name}")], metadata or {}, options or ParseOptions(), None)
+                      options: ParseOptions | None = None, replace: int | None = None) -> IngestReport:
+        """Ingest one uploaded file parked at ``path``, named ``name`` by its owner.
 
-    def _ingest(self, files: list[tuple[Path, str] | Problem], metadata: dict[str, Any], options: ParseOptions,
-                progress: Callable[[int, int, str], None] | None) -> IngestReport:
-        """Prepare files, write them in embedding-sized batches, then persist the index."""
+        An upload is known by its name and its content together: the same file again is unchanged
+        (or updated, with new metadata), and anything else is a document of its own, even under a
+        name another document has. ``replace`` names the document a new version replaces on purpose.
+
+        :raises DocumentNotFound: when ``replace`` names no document.
+        """
+        name = unicodedata.normalize("NFC", name)
+        key: str | Callable[[SourceFile], str]
+        if replace is not None:
+            key = self.document(replace, with_passages=False)["source"]
+        else:
+            key = lambda source: f"upload:{source.content_hash}:{name}"  # noqa: E731
+        return self._ingest([(path, key)], metadata or {}, options or ParseOptions(), None, name)
+
+    def _ingest(self, files: list[tuple[Path, str | Callable[[SourceFile], str]] | Problem], metadata: dict[str, Any],
+                options: ParseOptions, progress: Callable[[int, int, str], None] | None,
+                name: str | None = None) -> IngestReport:
+        """Prepare files and write them in embedding-sized batches; the write lock is held only to write."""
         report = IngestReport()
-        with self._writing():
-            self.check_model()
-            batch = Batch(self.settings.ingest_batch)
-            self.index()
-            for done, item in enumerate(files, 1):
-                if progress:
-                    progress(done, len(files), item.path if isinstance(item, Problem) else str(item[0]))
-                if isinstance(item, Problem):
-                    report.failed.append(item)
-                    continue
-                prepared = prepare(self.store, item[0], item[1], options, metadata, self.settings)
-                if isinstance(prepared, Prepared):
-                    batch.add(prepared)
-                    if batch.full:
-                        self._write(batch.take(), report)
-                else:
-                    report.record(prepared)
-            self._write(batch.take(), report)
-            self.indexes.save()
-            self._collect_originals()
+        self.check_model()
+        batch = Batch(self.settings.ingest_batch)
+        wrote = False
+        for done, item in enumerate(files, 1):
+            if progress:
+                progress(done, len(files), item.path if isinstance(item, Problem) else str(item[0]))
+            if isinstance(item, Problem):
+                report.failed.append(item)
+                continue
+            prepared = prepare(self.store, item[0], item[1], options, metadata, self.settings, name)
+            if isinstance(prepared, Prepared):
+                batch.add(prepared)
+                if batch.full:
+                    wrote |= self._write(batch.take(), report)
+            else:
+                report.record(prepared)
+        if self._write(batch.take(), report) or wrote:
+            # Once per run, not per batch: a crash before this only costs a rebuild from stored vectors.
+            with self._writing():
+                self.indexes.save()
+                self._collect_originals()
         return report
 
-    def _write(self, items: list[Prepared], report: IngestReport) -> None:
-        """Embed a batch of documents and write them in one transaction, then update the index."""
-        if not items:
-            return
-        vectors = self.embedder.encode([c.text for item in items for c in item.chunks])
-        for item in items:
-            _keep_original(self.originals / item.original, item.source.data)
-        removed: list[int] = []
-        added: list[tuple[list[int], np.ndarray]] = []
-        with self.store.transaction():
-            position = 0
-            for item in items:
-                if item.existing_id is not None:
-                    removed += self.store.delete_passages(item.existing_id)
-                document_id = self.store.save_document(item.fields, item.tags, item.existing_id)
-                rows = item.passage_rows()
-                block = vectors[position : position + len(rows)]
-                position += len(rows)
-                added.append((self.store.insert_passages(document_id, rows, block), block))
-                item.document_id = document_id
-            if self.store.get_meta("model") is None:
-                self.store.set_meta("model", self.model)
-                self.store.set_meta("dimension", str(vectors.shape[1]))
-            generation = self.store.bump_generation()
-        self.indexes.apply(generation, removed, added)
-        for item in items:
-            report.record(item.result())
+    def _write(self, items: list[Prepared], report: IngestReport) -> bool:
+        """Embed a batch of documents, then, holding the write lock, write them in one transaction.
 
-    def remove(self, document_id: int) -> dict[str, Any]:
+        Return whether anything was written.
+        """
+        if not items:
+            return False
+        vectors = self.embedder.encode([c.text for item in items for c in item.chunks])
+        with self._writing():
+            self.check_model()
+            self.index()  # in step with the database, so the write below can be applied to it
+            removed: list[int] = []
+            added: list[tuple[list[int], np.ndarray]] = []
+            written: list[Prepared] = []
+            with self.store.transaction():
+                position = 0
+                for item in items:
+                    rows = item.passage_rows()
+                    block = vectors[position : position + len(rows)]
+                    position += len(rows)
+                    # Another writer may have stored the same source since this file was read.
+                    existing = self.store.document_by_source(item.fields["source"])
+                    if existing is not None and existing["fingerprint"] == item.fields["fingerprint"]:
+                        report.record(Result(str(item.source.path), "unchanged", existing["id"]))
+                        continue
+                    item.existing_id = None if existing is None else existing["id"]
+                    _keep_original(self.originals / item.original, item.source.data)
+                    if item.existing_id is not None:
+                        removed += self.store.delete_passages(item.existing_id)
+                    document_id = self.store.save_document(item.fields, item.tags, item.existing_id)
+                    added.append((self.store.insert_passages(document_id, rows, block), block))
+                    item.document_id = document_id
+                    written.append(item)
+                if self.store.get_meta("model") is None:
+                    self.store.set_meta("model", self.model)
+                    self.store.set_meta("dimension", str(vectors.shape[1]))
+                generation = self.store.bump_generation()
+            self.indexes.apply(generation, removed, added)
+        for item in written:
+            report.record(item.result())
+        return bool(written)
+
+    def remove(self, document_id: int, wait: bool = True) -> dict[str, Any]:
         """Delete a document, its passages, vectors and (if unshared) its kept original.
 
         :raises DocumentNotFound: when no document has this id.
+        :raises Busy: when ``wait`` is False and another change is being written.
         """
-        with self._writing():
+        with self._writing(wait):
             doc = self.document(document_id, with_passages=False)
             self.index()
             with self.store.transaction():
@@ -276,13 +322,14 @@ class Repository:
         """Group the passages in scope into themes sorted by evidence; ``theme`` gets all its quotes."""
         return theming.build(self.store, self.scope(query, filters, mode), query, filters, quotes, theme)
 
-    def set_tags(self, document_id: int, tags: Iterable[str]) -> list[str]:
+    def set_tags(self, document_id: int, tags: Iterable[str], wait: bool = True) -> list[str]:
         """Replace a document's tags; return them as stored.
 
         :raises DocumentNotFound: when no document has this id.
+        :raises Busy: when ``wait`` is False and another change is being written.
         """
         clean = normalize_tags(list(tags))
-        with self._writing():
+        with self._writing(wait):
             self.document(document_id, with_passages=False)
             with self.store.transaction() as db:
                 db.execute("DELETE FROM tags WHERE document_id = ?", (document_id,))
@@ -333,6 +380,25 @@ class Repository:
     def close(self) -> None:
         """Close this thread's database connection."""
         self.store.close()
+
+
+def _lock_file(lock: IO[str], wait: bool) -> None:
+    """Take the lock file, waiting as long as it takes or only :data:`BUSY_SECONDS`.
+
+    :raises Busy: when not waiting and another process keeps it.
+    """
+    if wait:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise Busy(BUSY_MESSAGE) from None
+            time.sleep(0.05)
 
 
 def _keep_original(path: Path, data: bytes) -> None:

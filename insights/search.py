@@ -46,7 +46,8 @@ class Hit(Cited):
     segment: str | None
     competitor: str | None
     author: str | None
-    source: str
+    #: The file's name as its owner knows it; never where it lies on the server.
+    filename: str
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     #: Offsets of matched query terms inside ``text``.
@@ -246,7 +247,7 @@ def hydrate(store: Store, ranked: list[tuple[int, float]], query: str) -> list[H
             passage_id=passage_id, document_id=row["document_id"], title=row["title"], kind=row["kind"],
             text=row["text"], score=round(score, 6), char_start=row["char_start"], char_end=row["char_end"],
             locator=json.loads(row["locator"]), date=row["date"], participant=row["participant"],
-            segment=row["segment"], competitor=row["competitor"], author=row["author"], source=row["source"],
+            segment=row["segment"], competitor=row["competitor"], author=row["author"], filename=row["filename"],
             tags=tags.get(row["document_id"], []), metadata=json.loads(row["metadata"]),
             highlights=highlight_spans(row["text"], query),
         ))

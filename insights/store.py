@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     message TEXT,
     document_id INTEGER,
     passages INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
@@ -116,7 +117,14 @@ class Store:
         self.path = path
         self._local = threading.local()
         # executescript() commits first, so the script carries its own transaction.
-        self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
+        self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{self._migrations()}COMMIT;")
+
+    def _migrations(self) -> str:
+        """Return the statements that bring a database made by an older version up to SCHEMA."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
+        if columns and "attempts" not in columns:  # no columns: a new database, made whole by SCHEMA
+            return "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+        return ""
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -289,7 +297,7 @@ class Store:
                            coalesce(p.segment, d.segment) AS segment,
                            coalesce(p.competitor, d.competitor) AS competitor,
                            coalesce(p.date, d.date) AS date,
-                           d.title, d.kind, d.author, d.source, d.filename
+                           d.title, d.kind, d.author, d.filename
                     FROM passages p JOIN documents d ON d.id = p.document_id
                     WHERE p.id IN ({marks})""",
                 chunk,

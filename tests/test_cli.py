@@ -43,7 +43,7 @@ def test_search_json_contract(runner: CliRunner, notes: Path) -> None:
     assert len(data["hits"]) == 2
     hit = data["hits"][0]
     for key in ("document_id", "title", "kind", "text", "score", "char_start", "char_end", "locator", "date",
-                "participant", "segment", "competitor", "tags", "snippet", "highlights", "source"):
+                "participant", "segment", "competitor", "tags", "snippet", "highlights", "filename"):
         assert key in hit
     assert hit["text"] == "The payroll export failed with ERR-PAY-214 twice last month."
     assert hit["locator"] == {"speaker": "Maria"}

@@ -43,14 +43,23 @@ def test_a_restarted_worker_resumes_jobs_a_crash_left_running(data_dir: Path) ->
     assert not (data_dir / "uploads" / str(batch_id) / "1").exists(), "parked uploads are cleared once ingested"
 
 
-def test_uploads_are_known_by_name_so_a_repeat_is_unchanged_and_an_edit_updates(data_dir: Path) -> None:
+def test_an_upload_is_known_by_name_and_content_and_replaces_only_on_purpose(data_dir: Path) -> None:
     repo = Repository(Settings(data_dir=data_dir, model="hashing"))
     first = jobs.submit(repo, [("notes.md", io.BytesIO(b"First version."))], {})
     again = jobs.submit(repo, [("notes.md", io.BytesIO(b"First version."))], {})
     edited = jobs.submit(repo, [("notes.md", io.BytesIO(b"Second version."))], {})
     while jobs.run_one(repo):
         pass
-    statuses = [jobs.batch(repo, b)["jobs"][0]["status"] for b in (first, again, edited)]
-    assert statuses == ["added", "unchanged", "updated"]
-    assert [d["title"] for d in repo.documents()] == ["notes"]
-    assert repo.document(repo.documents()[0]["id"])["text"] == "Second version."
+    outcomes = [jobs.batch(repo, b)["jobs"][0] for b in (first, again, edited)]
+    assert [j["status"] for j in outcomes] == ["added", "unchanged", "added"]
+    # Same name, other content: a document of its own, and the batch says how to replace on purpose.
+    assert "replace" in outcomes[2]["message"] and f"#{outcomes[0]['document_id']}" in outcomes[2]["message"]
+    assert sorted(repo.document(d["id"])["text"] for d in repo.documents()) == ["First version.", "Second version."]
+
+    replaced = jobs.submit(repo, [("notes v3.md", io.BytesIO(b"Third version."))],
+                           {"replace": outcomes[0]["document_id"]})
+    while jobs.run_one(repo):
+        pass
+    job = jobs.batch(repo, replaced)["jobs"][0]
+    assert (job["status"], job["document_id"]) == ("updated", outcomes[0]["document_id"])
+    assert sorted(repo.document(d["id"])["text"] for d in repo.documents()) == ["Second version.", "Third version."]

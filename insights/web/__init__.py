@@ -1,13 +1,18 @@
-"""The web app's wiring: the shared repository, blueprints, CSRF, security headers, the worker."""
+"""The web app's wiring: the shared repository, blueprints, host and origin checks, CSRF, headers, the worker."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from insights.config import Settings
 from insights.jobs import Worker
 from insights.repository import Repository
+from insights.web.guard import init_guard
+from insights.web.params import MAX_ID
 
 csrf = CSRFProtect()
 
@@ -16,6 +21,14 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` that matches only numbers SQLite can hold."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def get_repository() -> Repository:
@@ -27,6 +40,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Attach the repository, the blueprints and the upload worker to the app."""
     repo = Repository(settings)
     app.extensions["insights"] = repo
+    # Every <int:...> in a route is an id: one past SQLite's range is a 404, not an OverflowError.
+    app.url_map.converters["int"] = IdConverter
+    init_guard(app)
     csrf.init_app(app)
 
     # saved_api adds the /api/v1/insights routes to api.bp, so it must be imported before api.bp is registered.
@@ -34,7 +50,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     for module in (search, documents, upload, themes, saved, api, errors):
         app.register_blueprint(module.bp)
-    csrf.exempt(api.bp)  # JSON clients send no form token; the API has no cookie-authenticated state
+    csrf.exempt(api.bp)  # JSON clients send no form token; the guard's same-origin check covers browsers
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from insights.web import get_repository
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
 from insights.web.openapi import openapi_document
-from insights.web.params import BadRequest, filters_from, search_params
+from insights.web.params import BadRequest, filters_from, json_body, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -82,6 +82,11 @@ def search() -> Response:
     )
 
 
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return a document's fields without where it lies on the server (its source path, its kept file)."""
+    return {k: v for k, v in doc.items() if k not in ("source", "original")}
+
+
 def _listed(doc: dict[str, Any], filters: Filters) -> bool:
     """Return whether a document passes the list's kind, tag and competitor filters (as search matches them)."""
     competitors = {c.lower() for c in filters.competitor}
@@ -94,30 +99,31 @@ def _listed(doc: dict[str, Any], filters: Filters) -> bool:
 def documents() -> Response:
     """Return every document's fields and passage count, newest first, optionally filtered."""
     filters = filters_from(request.args)  # validates kind the same way search does
-    return jsonify(documents=[d for d in get_repository().documents() if _listed(d, filters)])
+    return jsonify(documents=[public(d) for d in get_repository().documents() if _listed(d, filters)])
 
 
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int) -> Response:
     """Return one document with its full text and its passages."""
-    return jsonify(document=get_repository().document(document_id))
+    return jsonify(document=public(get_repository().document(document_id)))
 
 
 @bp.delete("/documents/<int:document_id>")
 def delete_document(document_id: int) -> Response:
     """Delete a document with its passages and vectors."""
-    get_repository().remove(document_id)
+    get_repository().remove(document_id, wait=False)
     return Response(status=204)
 
 
 @bp.put("/documents/<int:document_id>/tags")
 def set_tags(document_id: int) -> Response:
     """Replace a document's tags with the JSON body's ``tags``; return them as stored."""
-    body = request.get_json(silent=True)  # malformed JSON or another content type gets our 400, not werkzeug's
+    example = '{"tags": ["onboarding", "mobile"]}'
+    body = json_body(example)
     tags = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise BadRequest('send a JSON body like {"tags": ["onboarding", "mobile"]}')
-    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags))
+        raise BadRequest(f"send a JSON body like {example}")
+    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False))
 
 
 # -- themes and competitors -----------------------------------------------------------------------
@@ -126,7 +132,7 @@ def set_tags(document_id: int) -> Response:
 def _quotes() -> int:
     """Return the ``quotes`` parameter: representative quotes per theme."""
     raw = request.args.get("quotes", "3").strip() or "3"
-    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 50:
         raise BadRequest("'quotes' must be a whole number between 1 and 50")
     return int(raw)
 

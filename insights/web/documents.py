@@ -8,8 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.wrappers import Response
 
 from ingest.metadata import KINDS, normalize_tags
-from insights.errors import DocumentNotFound
+from insights.errors import Busy, DocumentNotFound
 from insights.web import get_repository
+from insights.web.params import BadRequest, parse_id
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -53,7 +54,7 @@ def index() -> str:
 def show(document_id: int) -> str:
     """Show a document's full text, each passage anchored, the cited one highlighted."""
     doc = get_document(document_id)
-    cited = request.args.get("passage", type=int)
+    cited = request.args.get("passage", type=int)  # only compared with this page's ids: any int is harmless
     citing = get_repository().saved.citing(doc["source"])
     return render_template("document.html", doc=doc, segments=segments(doc), cited=cited, citing=citing)
 
@@ -84,7 +85,7 @@ def original(document_id: int) -> Response:
 def tags(document_id: int) -> Response:
     """Replace a document's tags with the comma-separated list submitted."""
     try:
-        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")))
+        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False)
     except DocumentNotFound as ex:
         abort(404, str(ex))
     flash("Tags saved.")
@@ -95,7 +96,7 @@ def tags(document_id: int) -> Response:
 def delete(document_id: int) -> Response:
     """Delete a document, its passages and vectors, after the confirmation form."""
     try:
-        doc = get_repository().remove(document_id)
+        doc = get_repository().remove(document_id, wait=False)
     except DocumentNotFound as ex:
         abort(404, str(ex))
     flash(f"Deleted “{doc['title']}”.")
@@ -105,7 +106,10 @@ def delete(document_id: int) -> Response:
 @bp.post("/delete")
 def bulk_delete() -> Response:
     """Delete every document ticked in the library."""
-    ids = request.form.getlist("document", type=int)
+    try:
+        ids = [parse_id(raw, "document") for raw in request.form.getlist("document")]
+    except BadRequest as ex:
+        abort(400, str(ex))
     if not ids:
         flash("Tick the documents to delete first.")
         return redirect(url_for("documents.index"))
@@ -113,9 +117,12 @@ def bulk_delete() -> Response:
     deleted = 0
     for document_id in ids:
         try:
-            repo.remove(document_id)
+            repo.remove(document_id, wait=False)
             deleted += 1
         except DocumentNotFound:
             continue  # already gone: deleting twice is not an error
+        except Busy as ex:
+            flash(f"Deleted {deleted} of {len(ids)} documents; the rest are still here: {ex}.")
+            return redirect(url_for("documents.index"))
     flash(f"Deleted {deleted} document{'s' if deleted != 1 else ''}.")
     return redirect(url_for("documents.index"))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from insights.errors import Busy
 from insights.web import api
 
 bp = Blueprint("errors", __name__)
@@ -16,3 +17,9 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     if api.wants_json():
         return api.http_error(error)  # keeps Allow on 405, states the 413 limit, hides 500 details
     return render_template("error.html", error=error), error.code or 500
+
+
+@bp.app_errorhandler(Busy)
+def busy(error: Busy):  # type: ignore[no-untyped-def]
+    """Answer a write that would wait behind another one with 503 and when to retry, never a held thread."""
+    return http_error(ServiceUnavailable(str(error), retry_after=5))

@@ -34,7 +34,6 @@ def _object(properties: dict[str, Schema], description: str = "") -> Schema:
 #: Fields every document listing and document view carries.
 DOCUMENT_FIELDS: dict[str, Schema] = {
     "id": INTEGER,
-    "source": STRING,
     "filename": STRING,
     "format": STRING,
     "title": STRING,
@@ -163,7 +162,7 @@ SCHEMAS: dict[str, Schema] = {
         "segment": OPTIONAL_STRING,
         "competitor": OPTIONAL_STRING,
         "author": OPTIONAL_STRING,
-        "source": STRING,
+        "filename": {**STRING, "description": "The file's name as uploaded or ingested (no server path)."},
         "tags": STRINGS,
         "metadata": OBJECT,
         "highlights": {"type": "array", "description": "Offsets of matched terms inside text.",

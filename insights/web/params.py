@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import request
 from werkzeug.datastructures import MultiDict
 
 from ingest.metadata import KINDS, normalize_date, normalize_tags
@@ -15,8 +17,23 @@ from insights.search import MODES
 FILTER_FIELDS = ("kind", "tag", "participant", "segment", "competitor", "author", "document")
 
 
+#: The largest id SQLite can store; a bigger number names nothing.
+MAX_ID = 2**63 - 1
+
+
 class BadRequest(ValueError):
     """A parameter is invalid; the message says which and why."""
+
+
+def parse_id(raw: str, name: str) -> int:
+    """Return an id parameter: ASCII digits naming a number SQLite can hold.
+
+    :raises BadRequest: for anything else (``²``, ``-1``, ``1e3``, 2**63).
+    """
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 0 < int(raw) <= MAX_ID:
+        raise BadRequest(f"'{name}' must be an id (a whole number from 1 to {MAX_ID}), not {raw[:30]!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,43 @@ class SearchParams:
     filters: Filters = field(default_factory=Filters)
     limit: int = 10
     offset: int = 0
+
+
+def json_body(example: str) -> Any:
+    """Return the request's JSON body; errors end with ``example``, the shape expected.
+
+    :raises BadRequest: for another content type, malformed or too deeply nested JSON, or a string
+        holding a lone surrogate (``"\\ud800"`` is valid JSON but not text anything can store).
+    """
+    if not request.is_json:
+        raise BadRequest(f"send a JSON body with Content-Type: application/json, like {example}")
+    try:
+        value = json.loads(request.get_data(cache=True))
+    except RecursionError:
+        raise BadRequest(f"the JSON body is nested too deeply; send one like {example}") from None
+    except ValueError as ex:
+        raise BadRequest(f"the body is not valid JSON ({str(ex)[:100]}); send one like {example}") from None
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and not _encodable(item):
+            raise BadRequest("the JSON body holds a lone surrogate (an escape from \\ud800 to \\udfff), "
+                             "which is not text")
+    return value
+
+
+def _encodable(text: str) -> bool:
+    """Return whether a string is valid Unicode text (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _values(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
@@ -69,10 +123,7 @@ def filters_from(args: MultiDict[str, str]) -> Filters:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise BadRequest(f"unknown kind {unknown[0]!r}; use one of {', '.join(KINDS)}")
-    try:
-        documents = tuple(int(d) for d in _values(args, "document"))
-    except ValueError:
-        raise BadRequest("'document' must be a document id") from None
+    documents = tuple(parse_id(d, "document") for d in _values(args, "document"))
     return Filters(kind=kinds, tag=_values(args, "tag"), participant=_values(args, "participant"),
                    segment=_values(args, "segment"), competitor=_values(args, "competitor"),
                    author=_values(args, "author"), document=documents,

@@ -9,7 +9,7 @@ from flask import Response, jsonify, request, url_for
 from insights.saved import EvidenceSource
 from insights.web import get_repository
 from insights.web.api import bp
-from insights.web.params import BadRequest
+from insights.web.params import MAX_ID, BadRequest, json_body
 from insights.writeup import to_markdown
 
 EVIDENCE_EXAMPLE = '{"passage_id": 42} or {"passage_id": 42, "quote": "an exact excerpt"}'
@@ -17,9 +17,10 @@ EVIDENCE_EXAMPLE = '{"passage_id": 42} or {"passage_id": 42, "quote": "an exact 
 
 def _body() -> dict[str, Any]:
     """Return the request's JSON object, or raise BadRequest."""
-    body = request.get_json(silent=True)  # malformed JSON or another content type gets our 400, not werkzeug's
+    example = '{"title": "Admins give up on day one", "summary": "..."}'
+    body = json_body(example)
     if not isinstance(body, dict):
-        raise BadRequest('send a JSON object, e.g. {"title": "Admins give up on day one", "summary": "..."}')
+        raise BadRequest(f"send a JSON object, e.g. {example}")
     return body
 
 
@@ -38,8 +39,8 @@ def _integer(item: dict[str, Any], name: str) -> int | None:
     value = item.get(name)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadRequest(f"'{name}' must be a whole number")
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID:
+        raise BadRequest(f"'{name}' must be a whole number from 0 to {MAX_ID}")
     return value
 
 

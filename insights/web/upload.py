@@ -2,55 +2,107 @@
 
 from __future__ import annotations
 
+import os
+import re
+import unicodedata
 from pathlib import PurePath
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from ingest.metadata import KINDS
 from ingest.parsers import sniff, supported_suffixes
 from insights import jobs
+from insights.errors import DocumentNotFound
 from insights.web import get_repository
-from insights.web.params import BadRequest, batch_metadata
+from insights.web.params import BadRequest, batch_metadata, parse_id
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 
 
-def checked_files(files: list[FileStorage]) -> list[tuple[str, FileStorage]]:
-    """Return (safe name, file) for each upload; refuse the whole batch if one file is unusable.
+#: Longest file name kept, in characters (file systems stop at 255 bytes; a name is for people to read).
+MAX_NAME = 255
 
-    :raises BadRequest: naming the first file without a usable name, of a type no parser reads, or
-        whose first bytes are not of its type (a renamed binary, say).
+#: Most files in one batch; more multipart parts than Flask allows (MAX_FORM_PARTS) get this limit's message.
+MAX_FILES = 500
+
+
+def display_name(raw: str) -> str:
+    """Return the name an uploaded file is shown and known by: its last path part, NFC, without control characters."""
+    name = re.split(r"[/\\]", raw)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return name.strip().lstrip(".")
+
+
+def checked_files(files: list[FileStorage], max_bytes: int) -> list[tuple[str, FileStorage]]:
+    """Return (name, file) for each upload; refuse the whole batch if one file is unusable.
+
+    Names are kept as their owner wrote them (any script, spaces and all); they are never used as
+    a path on disk.
+
+    :raises BadRequest: naming the first file without a usable name, with too long a name, too big,
+        of a type no parser reads, or whose first bytes are not of its type (a renamed binary, say).
     """
     accepted = []
     for storage in files:
         if not storage.filename:
             continue  # an empty file input sends one nameless part
-        name = secure_filename(storage.filename)
+        name = display_name(storage.filename)
+        shown = repr(storage.filename[:60] + ("…" if len(storage.filename) > 60 else ""))
         if not name:
-            raise BadRequest(f"file {storage.filename!r} has no usable name")
+            raise BadRequest(f"file {shown} has no usable name")
+        if len(name) > MAX_NAME:
+            raise BadRequest(f"{shown}: a file name is at most {MAX_NAME} characters; this one has {len(name):,}")
         suffix = PurePath(name).suffix.lower()
         if suffix not in supported_suffixes():
-            raise BadRequest(f"{storage.filename!r}: unsupported file type {suffix or '(no suffix)'!r}; "
+            raise BadRequest(f"{shown}: unsupported file type {suffix or '(no suffix)'!r}; "
                              f"supported: {', '.join(supported_suffixes())}")
+        size = storage.stream.seek(0, os.SEEK_END)
+        storage.stream.seek(0)
+        if size > max_bytes:
+            raise BadRequest(f"{shown}: file is too large ({size / 1e6:.1f} MB; the limit is "
+                             f"{max_bytes / 1e6:.0f} MB per file)")
         head = storage.stream.read(8192)
         storage.stream.seek(0)
         reason = sniff(suffix, head) if head else None  # an empty file fails later, with its own reason
         if reason:
-            raise BadRequest(f"{storage.filename!r}: {reason}")
+            raise BadRequest(f"{shown}: {reason}")
         accepted.append((name, storage))
     if not accepted:
         raise BadRequest("attach one or more files (multipart parts named 'files')")
+    if len(accepted) > MAX_FILES:
+        raise BadRequest(f"a batch holds at most {MAX_FILES} files; this one has {len(accepted):,}")
     return accepted
+
+
+def replace_target(form: MultiDict[str, str], files: int) -> int | None:
+    """Return the document a one-file upload replaces on purpose (form field ``replace``), or None.
+
+    :raises BadRequest: for an id that is not a document's, or a replacement of more than one file.
+    """
+    raw = form.get("replace", "").strip()
+    if not raw:
+        return None
+    document_id = parse_id(raw, "replace")
+    if files != 1:
+        raise BadRequest("'replace' takes exactly one file: the new version of that document")
+    try:
+        get_repository().document(document_id, with_passages=False)
+    except DocumentNotFound:
+        raise BadRequest(f"'replace' names no document: there is no document {document_id}") from None
+    return document_id
 
 
 def queue(files: list[FileStorage], form: MultiDict[str, str]) -> int:
     """Validate and queue a batch, wake the worker, and return the batch id."""
     metadata = batch_metadata(form)
-    accepted = checked_files(files)
-    batch_id = jobs.submit(get_repository(), [(name, s.stream) for name, s in accepted], metadata)
+    repo = get_repository()
+    accepted = checked_files(files, int(repo.settings.max_file_mb * 1_000_000))
+    replace = replace_target(form, len(accepted))
+    if replace is not None:
+        metadata["replace"] = replace
+    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata)
     worker = current_app.extensions.get("insights.worker")
     if worker is not None:
         worker.wake.set()  # start now rather than at the worker's next poll

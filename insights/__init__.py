@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATA_DIR=str(settings.data_dir),
         MODEL=settings.model,
         MAX_CONTENT_LENGTH=int(settings.max_file_mb * 1_000_000) * 4,  # a whole batch per request
+        MAX_FORM_PARTS=1000,  # files and fields; more gets a 413 that says so
         WORKER=True,
         PER_PAGE=10,
     )

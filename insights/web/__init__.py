@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from insights.config import Settings
 from insights.jobs import Worker
@@ -24,11 +23,14 @@ CONTENT_SECURITY_POLICY = (
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` that matches only numbers SQLite can hold."""
+    """``<int:...>`` as an id: a number past SQLite's range names nothing (404), never an OverflowError."""
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            # NotFound rather than ValidationError: the matcher would try the next rule and answer 405.
+            raise NotFound(f"no such id: {value[:30]} is past the largest id, {MAX_ID}")
+        return number
 
 
 def get_repository() -> Repository:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from insights import competitors as rivals
 from insights import jobs
-from insights.errors import ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch, NotFound
+from insights.errors import Busy, ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch, NotFound
 from insights.filters import Filters
 from insights.web import get_repository
 from insights.web import themes as themes_page
@@ -41,13 +41,24 @@ def http_error(error: HTTPException) -> Response:
     """Return any HTTP error (abort, 405, 413, the 500 for an unhandled exception) as JSON."""
     status = error.code or 500
     message = error.description or error.name
-    if status == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
-        message = f"the request is larger than the {current_app.config['MAX_CONTENT_LENGTH']:,} bytes allowed"
+    if status == 413:
+        message = too_large_message()
     elif status == 500:
         message = "internal server error"  # never leak a traceback's details to a client
     # Keep headers such as 405's Allow, but not the HTML content type werkzeug would send.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return json_error(status, message, headers)
+
+
+def too_large_message() -> str:
+    """Say why a request was too large: its bytes, or (under the byte limit) its number of form parts."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    length = request.content_length
+    if limit and length is not None and length > limit:
+        return f"the request is too large: over the {limit:,} bytes allowed; send fewer or smaller files at a time"
+    parts = current_app.config.get("MAX_FORM_PARTS")
+    return (f"the form has more than the {parts:,} parts allowed (each file and field is one); "
+            f"send at most {upload_page.MAX_FILES} files at a time")
 
 
 #: Library errors and their HTTP statuses; Flask picks the most specific class.
@@ -62,6 +73,12 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 for _kind, _status in ERROR_STATUS.items():
     bp.register_error_handler(_kind, lambda error, status=_status: json_error(status, str(error)))
+
+
+@bp.errorhandler(Busy)
+def busy(error: Busy) -> Response:
+    """Answer a write that would wait behind another one with 503 and when to retry, never a held thread."""
+    return http_error(ServiceUnavailable(str(error), retry_after=5))
 
 
 # -- search and documents -------------------------------------------------------------------------

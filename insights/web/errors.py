@@ -16,10 +16,12 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     """Render an HTTP error as a page, or as JSON for API paths."""
     if api.wants_json():
         return api.http_error(error)  # keeps Allow on 405, states the 413 limit, hides 500 details
+    if error.code == 413:
+        error.description = api.too_large_message()
     return render_template("error.html", error=error), error.code or 500
 
 
 @bp.app_errorhandler(Busy)
 def busy(error: Busy):  # type: ignore[no-untyped-def]
-    """Answer a write that would wait behind another one with 503 and when to retry, never a held thread."""
+    """Answer a page's write that would wait behind another one with 503 and when to retry."""
     return http_error(ServiceUnavailable(str(error), retry_after=5))

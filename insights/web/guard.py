@@ -81,8 +81,7 @@ def init_guard(app: Flask) -> None:
     # Werkzeug's TRUSTED_HOSTS cannot match an IPv6 name such as [::1], so the check is ours.
     if not app.config.get("ALLOWED_HOSTS"):
         app.config["ALLOWED_HOSTS"] = list(LOOPBACK_HOSTS)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
 
     @app.before_request
     def known_host_and_same_origin_writes() -> Response | None:

@@ -6,26 +6,41 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from insights import search as searching
 from insights.errors import InsightNotFound, InsightsError
-from insights.saved import EvidenceSource, Insight
+from insights.saved import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
 from insights.web import get_repository
 from insights.writeup import to_markdown
 
 bp = Blueprint("saved", __name__, url_prefix="/insights")
 
+#: Insights a quote card offers in its menu, the most recently updated first. Every card carries the
+#: menu, so it stays short; any other insight is one search away on the pick page.
+CARD_CHOICES = 20
+#: Insights the pick page lists at once, newest first or best match first.
+PICK_CHOICES = 50
+#: The longest title, summary and excerpt the library takes, for the forms' maxlength.
+LIMITS = {"title": MAX_TITLE, "summary": MAX_SUMMARY, "excerpt": MAX_QUOTE}
+
 
 @bp.app_context_processor
 def insight_picker() -> dict[str, Any]:
-    """Let any page's quote cards offer the saved insights to attach a quote to (read once per request)."""
+    """Let any page's quote cards offer the recent insights to attach a quote to (read once per request)."""
 
     def insight_choices() -> list[tuple[int, str]]:
         if "insight_choices" not in g:
-            g.insight_choices = get_repository().saved.choices()
+            g.insight_choices = get_repository().saved.choices(limit=CARD_CHOICES)
         return g.insight_choices
 
-    return {"insight_choices": insight_choices}
+    return {"insight_choices": insight_choices, "insight_limits": LIMITS}
+
+
+def named(message: str, title: str) -> Markup:
+    """Return a flash message naming an insight, its title isolated so right-to-left text stays inside it."""
+    return Markup(message).format(title=Markup("<bdi>{}</bdi>").format(title))
 
 
 def get_insight(insight_id: int) -> Insight:
@@ -39,6 +54,8 @@ def get_insight(insight_id: int) -> Insight:
 def safe_next(default: str) -> str:
     """Return the form's ``next`` URL when it stays on this site, else ``default``."""
     target = request.form.get("next", "")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default  # a CR/LF would split the Location header; no link of ours holds whitespace
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.scheme and not parts.netloc:
         return target
@@ -60,8 +77,10 @@ def new() -> str | BaseResponse | tuple[str, int]:
             created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""))
         except InsightsError as ex:
             flash(str(ex))
-            return render_template("insight_new.html", form=request.form), 400
-        flash(f"Saved “{created.title}”.")
+            # Give the form back as a browser could have sent it: never a megabyte of refused text.
+            form = {name: request.form.get(name, "")[:LIMITS[name]] for name in ("title", "summary")}
+            return render_template("insight_new.html", form=form), 400
+        flash(named("Saved “{title}”.", created.title))
         return redirect(url_for("saved.show", insight_id=created.id))
     return render_template("insight_new.html", form={})
 
@@ -93,7 +112,7 @@ def delete(insight_id: int) -> BaseResponse:
         deleted = get_repository().saved.delete(insight_id)
     except InsightNotFound as ex:
         abort(404, str(ex))
-    flash(f"Deleted the insight “{deleted.title}”.")
+    flash(named("Deleted the insight “{title}”.", deleted.title))
     return redirect(url_for("saved.index"))
 
 
@@ -140,5 +159,19 @@ def save_quote() -> BaseResponse:
         flash(f"Not saved: {ex}.")
         return redirect(back)
     count = len(target.evidence)
-    flash(f"Quote saved to “{target.title}” ({count} quote{'s' if count != 1 else ''}).")
+    flash(named(f"Quote saved to “{{title}}” ({count} quote{'s' if count != 1 else ''}).", target.title))
     return redirect(back)
+
+
+@bp.get("/pick")
+def pick() -> str:
+    """Offer any insight, searchable, to save one quote card's passage to; the card itself lists only recent ones."""
+    passage = request.args.get("passage", type=int)
+    if passage is None:
+        abort(400, "name the passage to save: ?passage=ID")
+    found = searching.hydrate(get_repository().store, [(passage, 0.0)], "")
+    if not found:
+        abort(404, f"no passage with id {passage}")
+    saved, query = get_repository().saved, request.args.get("q", "").strip()
+    return render_template("insight_pick.html", hit=found[0], query=query, total=saved.count(),
+                           choices=saved.choices(query, limit=PICK_CHOICES), next=request.args.get("next", ""))

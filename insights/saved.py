@@ -13,8 +13,11 @@ from insights.errors import InsightNotFound, InsightsError
 from insights.evidence import STATUSES, Evidence, resolve, snapshot
 from insights.store import Store
 
+#: Longest title and summary, in characters: a title is one line, a summary a few paragraphs.
 MAX_TITLE = 200
 MAX_SUMMARY = 20_000
+#: Longest excerpt of a passage to keep as evidence: far above any passage, far below a runaway paste.
+MAX_QUOTE = 10_000
 
 
 @dataclass(frozen=True)
@@ -174,9 +177,26 @@ class SavedInsights:
             """SELECT DISTINCT i.id, i.title FROM insights i JOIN evidence e ON e.insight_id = i.id
                WHERE e.source = ? ORDER BY i.title, i.id""", (source,))]
 
-    def choices(self) -> list[tuple[int, str]]:
-        """Return (id, title) of every insight, by title, for a picker."""
-        return [(r[0], r[1]) for r in self.store.db.execute("SELECT id, title FROM insights ORDER BY title, id")]
+    def choices(self, query: str = "", limit: int | None = None) -> list[tuple[int, str]]:
+        """Return (id, title) of insights for a picker: the most recently updated first, or the best matches.
+
+        A picker asks for a few (``limit``): a page holds many pickers, and a repository thousands of insights.
+        """
+        db, match = self.store.db, _match(query)
+        if query.strip() and not match:
+            return []
+        if match:
+            rows = db.execute("SELECT i.id, i.title FROM insights_fts f JOIN insights i ON i.id = f.rowid "
+                              "WHERE insights_fts MATCH ? ORDER BY bm25(insights_fts, 4.0, 2.0, 1.0), i.id DESC "
+                              "LIMIT ?", (match, -1 if limit is None else limit))
+        else:
+            rows = db.execute("SELECT id, title FROM insights ORDER BY updated_at DESC, id DESC LIMIT ?",
+                              (-1 if limit is None else limit,))
+        return [(r[0], r[1]) for r in rows]
+
+    def count(self) -> int:
+        """Return how many insights there are."""
+        return int(self.store.db.execute("SELECT count(*) FROM insights").fetchone()[0])
 
 
 def _title(title: str) -> str:
@@ -268,6 +288,8 @@ def _span(db: sqlite3.Connection, source: EvidenceSource) -> tuple[dict[str, Any
         if source.quote is not None:
             if not source.quote.strip():
                 raise InsightsError("the quote is empty")
+            if len(source.quote) > MAX_QUOTE:
+                raise InsightsError(f"the excerpt is longer than {MAX_QUOTE:,} characters")
             found = _excerpt(passage["text"], source.quote)
             if found is None:
                 raise InsightsError(f"passage {source.passage_id} does not contain that exact quote")
@@ -309,7 +331,8 @@ def _excerpt(text: str, quote: str) -> tuple[int, int] | None:
     if offset != -1:
         return offset, offset + len(quote)
     words = quote.split()
-    if not words:
+    # More letters than the text holds can never match: say so before building a pattern that long.
+    if not words or sum(map(len, words)) > len(text):
         return None
     match = re.search(r"\s+".join(map(re.escape, words)), text)
     return match.span() if match else None

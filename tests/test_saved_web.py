@@ -266,6 +266,73 @@ def test_the_save_form_needs_a_csrf_token(tmp_path: Path, notes: Path) -> None:
     app.extensions["insights"].close()
 
 
+def test_quote_cards_stay_small_with_2000_insights_and_still_reach_the_oldest(client: FlaskClient,
+                                                                             app: Flask) -> None:
+    saved = repo_of(app).saved
+    oldest = saved.create("Oldest finding: logouts at dawn")
+    for n in range(1999):
+        saved.create(f"Finding number {n:04} from a long study of how shift workers plan their week")
+    search = "/?q=logging+me+out+every+morning"
+    response = client.get(search)
+    assert len(response.data) < 300_000
+    cards = soup(response).select("ol.hits > li.hit")
+    assert len(cards) > 3
+    options = [o.text for o in cards[0].select("select[name=insight] option")]
+    assert len(options) == 21 and oldest.title not in options  # a new one, and the 20 most recently updated
+
+    picker = soup(client.get(cards[0].select_one("a.save-elsewhere")["href"]))
+    find = picker.select_one("form.pick-search")
+    hidden = {i["name"]: i["value"] for i in find.select("input[type=hidden]")}
+    found = soup(client.get(find["action"], query_string={**hidden, "q": "oldest logouts"}))
+    form = found.select_one("form.pick-insight")
+    [choice] = form.select("input[name=insight]")
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    response = client.post(form["action"], data={**fields, "insight": choice["value"], "excerpt": ""})
+    assert response.status_code == 302 and response.headers["Location"] == search
+    assert "Quote saved to “Oldest finding: logouts at dawn” (1 quote)." in soup(
+        client.get(search)).select_one(".flash").text
+    assert len(saved.get(oldest.id).evidence) == 1
+
+
+HUGE = "x" * 1_100_000
+
+
+def test_huge_titles_summaries_and_excerpts_are_refused_everywhere_and_nothing_is_written(
+        client: FlaskClient) -> None:
+    pid = passage_id(client, "logging me out")
+    kept = client.post("/api/v1/insights", json={"title": "Kept", "summary": "As it was."}).json["insight"]
+    url = f"/api/v1/insights/{kept['id']}"
+    before = client.get(url).json
+
+    new = client.post("/insights/new", data={"title": HUGE, "summary": HUGE})
+    assert new.status_code == 400
+    assert "the title is longer than 200 characters" in soup(new).select_one(".flash").text
+    assert len(new.data) < 100_000  # the refused text is not sent back whole
+    for data, words in [({"insight": "new", "title": HUGE}, "the title is longer than 200 characters"),
+                        ({"insight": str(kept["id"]), "excerpt": HUGE}, "the excerpt is longer than 10,000"),
+                        ({"insight": str(kept["id"]), "excerpt": "y " * 6_000}, "the excerpt is longer than 10,000")]:
+        page = client.post("/insights/save", data={**data, "passage": pid, "next": "/insights"}, follow_redirects=True)
+        assert f"Not saved: {words}" in soup(page).select_one(".flash").text
+    for data, words in [({"title": HUGE}, "the title is longer than 200 characters"),
+                        ({"title": "Kept", "summary": HUGE}, "the summary is longer than 20,000 characters")]:
+        page = client.post(f"/insights/{kept['id']}/edit", data=data, follow_redirects=True)
+        assert f"Not saved: {words}" in soup(page).select_one(".flash").text
+
+    for method, path, body, words in [
+        ("post", "/api/v1/insights", {"title": HUGE}, "the title is longer than 200 characters"),
+        ("post", "/api/v1/insights", {"title": "T", "summary": HUGE}, "the summary is longer than 20,000"),
+        ("post", "/api/v1/insights", {"title": "T", "evidence": [{"passage_id": pid, "quote": HUGE}]},
+         "the excerpt is longer than 10,000"),
+        ("patch", url, {"title": HUGE}, "the title is longer than 200 characters"),
+        ("post", f"{url}/evidence", {"passage_id": pid, "quote": HUGE}, "the excerpt is longer than 10,000"),
+    ]:
+        response = getattr(client, method)(path, json=body)
+        assert response.status_code == 400, (path, response.json)
+        assert words in response.json["error"]["message"]
+    assert client.get(url).json == before
+    assert [i["id"] for i in client.get("/api/v1/insights").json["insights"]] == [kept["id"]]
+
+
 # -- the JSON API -------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from insights.evidence import STATUSES
-from insights.saved import MAX_SUMMARY, MAX_TITLE
+from insights.saved import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE
 from insights.web.openapi import (
     INTEGER,
     OBJECT,
@@ -56,7 +56,8 @@ SCHEMAS: dict[str, Schema] = {
         "description": "A passage (optionally only an exact excerpt of it), or a span of a document.",
         "properties": {
             "passage_id": INTEGER,
-            "quote": {**STRING, "description": "With passage_id: keep only this exact excerpt of the passage."},
+            "quote": {**STRING, "maxLength": MAX_QUOTE,
+                      "description": "With passage_id: keep only this exact excerpt of the passage."},
             "document_id": INTEGER,
             "char_start": INTEGER,
             "char_end": INTEGER,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from insights.search import Hit
 #: How many hits an export holds at most: the whole ranked candidate set.
 EXPORT_LIMIT = 200
 FORMATS = ("csv", "md")
+#: An ``&`` that a Markdown renderer would read as the start of an entity (``&lt;``, ``&#60;``, ``&#x3c;``).
+_ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def _cell(value: Any) -> str:
@@ -34,10 +37,33 @@ def to_csv(hits: list[Hit], link: Callable[[Hit], str] | None = None) -> str:
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
 
 
+def md_text(text: str) -> str:
+    """Return user text as inert Markdown: shown as written, never read as HTML, a link or an image.
+
+    ``<`` (and an ``&`` that would start an entity) become entities, so no renderer sees a tag, a
+    comment or an autolink; ``\\``, ``[``, ``]`` and backticks are backslash-escaped, so
+    ``[x](javascript:…)``, ``![image](…)``, ``[^footnote]``, ``[ref]: url`` and code spans (where
+    entities would show raw) stay text. ``>`` stays as it is: without a ``<`` it opens nothing, and
+    heading paths read "Onboarding > Mobile".
+    """
+    text = _ENTITY.sub("&amp;", text.replace("\\", "\\\\")).replace("<", "&lt;")
+    return text.replace("[", "\\[").replace("]", "\\]").replace("`", "\\`")
+
+
+def md_line(text: str) -> str:
+    """Return user text as inert Markdown on one line, so it cannot end a heading, a quote or a footnote early."""
+    return md_text(" ".join(text.split()))
+
+
+def md_heading(text: str) -> str:
+    """Return user text as a level-one Markdown heading of one line; a trailing ``#`` stays part of it."""
+    line = md_line(text)
+    return f"# {line[:-1]}\\#" if line.endswith("#") else f"# {line}"
+
+
 def to_markdown(query: str, hits: list[Hit]) -> str:
-    """Return hits as a Markdown list of block quotes with citations."""
-    lines = [f"# {query}", ""]
+    """Return hits as a Markdown list of block quotes with citations, every user-written word inert."""
+    lines = [md_heading(query), ""]
     for hit in hits:
-        quote = " ".join(hit.text.split())
-        lines += [f"> {quote}", ">", f"> — {hit.citation}", ""]
+        lines += [f"> {md_line(hit.text)}", ">", f"> — {md_line(hit.citation)}", ""]
     return "\n".join(lines)

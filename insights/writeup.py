@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+from insights.exports import md_heading, md_line, md_text
 from insights.saved import Insight
 
 
 def to_markdown(insight: Insight) -> str:
-    """Return the insight as Markdown; each quote carries a footnote with its citation and any warning."""
-    lines = [f"# {_line(insight.title)}", ""]
+    """Return the insight as Markdown; each quote carries a footnote with its citation and any warning.
+
+    Every string a user wrote (title, summary, quotes, citations) is inert: no HTML, link or image,
+    and the one-line places (the heading, each footnote) stay on one line.
+    """
+    lines = [md_heading(insight.title), ""]
     if insight.summary:
-        lines += [insight.summary, ""]
+        # Each line starts at the margin, as the page shows it: indented, it would be a code block, where
+        # the escapes that keep it inert would show.
+        lines += ["\n".join(md_text(line.strip()) for line in insight.summary.split("\n")), ""]
     if insight.evidence:
         lines += ["## Evidence", ""]
     for number, evidence in enumerate(insight.evidence, 1):
-        quote = evidence.quote.replace("\r\n", "\n").strip().split("\n")
+        quote = [md_text(line.strip()) for line in evidence.quote.replace("\r\n", "\n").strip().split("\n")]
         lines += [f"> {line}".rstrip() for line in quote[:-1]]
         lines += [f"> {quote[-1]}[^{number}]".rstrip(), ""]
     for number, evidence in enumerate(insight.evidence, 1):
-        footnote = f"[^{number}]: “{_line(evidence.quote)}” — {_line(evidence.citation)}"
+        footnote = f"[^{number}]: “{md_line(evidence.quote)}” — {md_line(evidence.citation)}"
         if evidence.note:
-            footnote += f" **[{evidence.status.upper()}]** {evidence.note}."
+            footnote += f" **[{evidence.status.upper()}]** {md_line(evidence.note)}."
         lines.append(footnote)
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _line(text: str) -> str:
-    """Collapse text onto one line, so it cannot break out of a heading or a footnote."""
-    return " ".join(text.split())

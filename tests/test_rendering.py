@@ -1,0 +1,96 @@
+"""Hostile text on the way out: Markdown exports stay inert and pages isolate right-to-left overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from insights import create_app
+
+#: RIGHT-TO-LEFT OVERRIDE: reverses the text after it until the end of its paragraph or isolate.
+RLO = "\u202e"
+TITLE = f"{RLO}Pricing gnp.exe"
+LINK = "[click me](javascript:alert(1))"
+IMAGE = "![pic](javascript:alert(2))"
+HOSTILE = (f"Pricing is <script>alert(1)</script> {LINK} {IMAGE} <a href='javascript:alert(3)'>here</a> "
+           "`<b>code</b>` &lt;i&gt; Tom & Jerry <3")
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """Return an app over one hostile note: overrides in its fields, markup and script links in its text."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "hostile.md").write_text(
+        f"---\ntitle: \"{TITLE}\"\nkind: interview\nparticipant: \"{RLO}P01 Dana\"\n"
+        f"competitor: \"{RLO}Acme\"\nsegment: \"{RLO}SMB\"\ntags: [\"{RLO}pricing\"]\n---\n"
+        f"# {RLO}Pricing\n\n{HOSTILE}\n", encoding="utf-8")
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "MODEL": "hashing",
+                      "WTF_CSRF_ENABLED": False})
+    app.extensions["insights"].ingest([folder])
+    yield app
+    app.extensions["insights"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return a test client."""
+    return app.test_client()
+
+
+def hostile_passage(client: FlaskClient) -> dict:
+    """Return the search hit of the hostile passage."""
+    [hit] = client.get("/api/v1/search", query_string={"q": "Jerry", "mode": "keyword"}).json["hits"]
+    return hit
+
+
+def render(markdown: str) -> BeautifulSoup:
+    """Render Markdown as a CommonMark renderer with raw HTML on would, and parse the HTML."""
+    markdown_it = pytest.importorskip("markdown_it")
+    return BeautifulSoup(markdown_it.MarkdownIt("commonmark").render(markdown), "html.parser")
+
+
+def assert_inert(html: BeautifulSoup) -> None:
+    """Assert that rendered Markdown holds no script, no image, and no link or source to javascript:."""
+    assert not html.select("script, img, iframe"), html
+    for tag in html.find_all(True):
+        for name in ("href", "src"):
+            assert not tag.get(name, "").strip().lower().startswith("javascript:"), tag
+
+
+# -- Markdown exports ----------------------------------------------------------------------------------------
+
+
+def test_the_search_export_keeps_hostile_quotes_and_queries_inert_and_readable(client: FlaskClient) -> None:
+    query = f"Jerry\n# injected heading <script>alert(4)</script> {LINK}"
+    markdown = client.get("/export.md", query_string={"q": query, "mode": "keyword"}).get_data(as_text=True)
+    html = render(markdown)
+    assert_inert(html)
+    [heading] = html.select("h1")
+    assert heading.get_text() == f"Jerry # injected heading <script>alert(4)</script> {LINK}"
+    [quote] = html.select("blockquote")
+    assert HOSTILE in quote.get_text()  # the words as written, shown, not run
+    assert TITLE in quote.get_text()  # the citation
+
+
+def test_the_insight_write_up_keeps_hostile_titles_summaries_and_quotes_inert(client: FlaskClient) -> None:
+    hit = hostile_passage(client)
+    summary = (f"First <script>alert(5)</script> {LINK}\n\n{IMAGE} [ref]: javascript:alert(6)\n\n[ref]\n\n"
+               "    <!-- indented --> <b>bold</b>\n```\n<i>fenced</i>\n```")
+    created = client.post("/api/v1/insights", json={"title": f"Findings <script>alert(7)</script> {LINK}",
+                                                    "summary": summary,
+                                                    "evidence": [{"passage_id": hit["passage_id"]}]}).json["insight"]
+    for url in (f"/insights/{created['id']}/export.md", f"/api/v1/insights/{created['id']}/export.md"):
+        html = render(client.get(url).get_data(as_text=True))
+        assert_inert(html)
+        assert not html.select("a")
+        [heading] = html.select("h1")
+        assert heading.get_text() == f"Findings <script>alert(7)</script> {LINK}"
+        assert f"First <script>alert(5)</script> {LINK}" in html.get_text()
+        assert "<!-- indented --> <b>bold</b> ``` <i>fenced</i> ```" in " ".join(html.get_text().split())
+        assert HOSTILE in html.select_one("blockquote").get_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from insights import create_app
+from insights import create_app, jobs
 
 #: RIGHT-TO-LEFT OVERRIDE: reverses the text after it until the end of its paragraph or isolate.
 RLO = "\u202e"
@@ -19,6 +20,8 @@ LINK = "[click me](javascript:alert(1))"
 IMAGE = "![pic](javascript:alert(2))"
 HOSTILE = (f"Pricing is <script>alert(1)</script> {LINK} {IMAGE} <a href='javascript:alert(3)'>here</a> "
            "`<b>code</b>` &lt;i&gt; Tom & Jerry <3")
+#: Blocks that hold nothing but one user's text: an override there ends with the block, so no <bdi> is needed.
+OWN_BLOCKS = ["title", "option", "textarea", "p.quote", "article.document-text", "div.insight-summary"]
 
 
 @pytest.fixture
@@ -94,3 +97,49 @@ def test_the_insight_write_up_keeps_hostile_titles_summaries_and_quotes_inert(cl
         assert f"First <script>alert(5)</script> {LINK}" in html.get_text()
         assert "<!-- indented --> <b>bold</b> ``` <i>fenced</i> ```" in " ".join(html.get_text().split())
         assert HOSTILE in html.select_one("blockquote").get_text()
+
+
+# -- right-to-left overrides on the pages --------------------------------------------------------------------
+
+
+def unisolated(html: bytes) -> list[str]:
+    """Return the texts holding an override outside any <bdi> and outside a block of their own."""
+    page = BeautifulSoup(html, "html.parser")
+    own = {id(block) for block in page.select(", ".join(OWN_BLOCKS))}
+    return [str(text) for text in page.find_all(string=lambda s: RLO in s)
+            if text.find_parent("bdi") is None and not any(id(p) in own for p in text.parents)]
+
+
+def isolated_texts(html: bytes) -> list[str]:
+    """Return the text of every <bdi> on a page."""
+    return [b.get_text() for b in BeautifulSoup(html, "html.parser").select("bdi")]
+
+
+def test_every_page_isolates_user_text_that_carries_an_override(client: FlaskClient, app: Flask) -> None:
+    hit = hostile_passage(client)
+    saved = client.post("/insights/save", data={"passage": hit["passage_id"], "insight": "new",
+                                                "title": f"{RLO}Pricing hurts", "next": "/?q=Jerry"},
+                        follow_redirects=True)
+    assert saved.status_code == 200 and not unisolated(saved.data)  # the flash names the insight
+    [insight] = client.get("/api/v1/insights").json["insights"]
+    batch = jobs.submit(app.extensions["insights"], [(f"{RLO}gpj.md", io.BytesIO(b"# Note\n\nHello.\n"))], {})
+    pages = {
+        "search": f"/?q=Jerry&competitor={RLO}Acme",
+        "document": f"/documents/{hit['document_id']}",
+        "library": "/documents",
+        "insights": "/insights",
+        "insight": f"/insights/{insight['id']}",
+        "themes": "/themes",
+        "competitors": "/competitors",
+        "batch": f"/upload/batches/{batch}",
+    }
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert RLO in response.get_data(as_text=True), name
+        assert unisolated(response.data) == [], name
+    assert TITLE in isolated_texts(client.get(pages["search"]).data)
+    assert TITLE in isolated_texts(client.get(pages["document"]).data)
+    assert TITLE in isolated_texts(client.get(pages["library"]).data)
+    assert f"{RLO}Pricing hurts" in isolated_texts(client.get(pages["insight"]).data)
+    assert TITLE in isolated_texts(client.get(pages["insight"]).data)  # the evidence's source

@@ -15,6 +15,13 @@
     window.setTimeout(function () { announcer.textContent = message; }, 50);
   }
 
+  /** Wrap user text in <bdi>, so a right-to-left override inside it cannot reverse the text around it. */
+  function isolate(text) {
+    var bdi = document.createElement("bdi");
+    bdi.textContent = text;
+    return bdi;
+  }
+
   function formatBytes(bytes) {
     if (bytes < 1024) return bytes + " B";
     if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
@@ -357,9 +364,13 @@
           file.appendChild(link);
         }
         link.href = documentsUrl.replace(/\/$/, "") + "/" + job.document_id;
-        link.textContent = job.filename;
+        if (link.textContent !== job.filename) {
+          link.textContent = "";
+          link.appendChild(isolate(job.filename));
+        }
       } else if (file.textContent !== job.filename || link) {
-        file.textContent = job.filename;
+        file.textContent = "";
+        file.appendChild(isolate(job.filename));
       }
       var label = STATUS_LABELS[job.status] || job.status;
       var statusCell = cell(row, 1, "status");

@@ -1,0 +1,130 @@
+"""The real server (``insights serve``, waitress) under abuse: idle connections, writes stuck behind a writer.
+
+The hashing embedder keeps it quick; the browser tests run the same server with the real model.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(url: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None,
+         timeout: float = 30) -> tuple[int, dict[str, str], bytes, float]:
+    """Make one request; return status, headers, body and seconds taken (HTTP errors are answers too)."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read(), time.monotonic() - started
+    except urllib.error.HTTPError as ex:
+        with ex:
+            return ex.code, dict(ex.headers), ex.read(), time.monotonic() - started
+
+
+def upload(base: str, name: str, data: bytes) -> dict[str, Any]:
+    """Upload one file through the API and wait for its batch to finish."""
+    boundary = "insights-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\r\n").encode()
+    body += data + f"\r\n--{boundary}--\r\n".encode()
+    status, _, answer, _ = call(f"{base}/api/v1/uploads", "POST", body,
+                                {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 202, answer
+    batch_id = json.loads(answer)["batch"]["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch = json.loads(call(f"{base}/api/v1/batches/{batch_id}")[2])["batch"]
+        if batch["finished"]:
+            return batch
+        time.sleep(0.1)
+    pytest.fail(f"batch {batch_id} did not finish")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """Start ``insights serve`` with 4 threads on a free port; return its base URL and data folder."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    data = tmp_path / "data"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}, "INSIGHTS_MODEL": "hashing"}
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "insights", "--data-dir", str(data), "serve",
+                                    "--port", str(port), "--threads", "4"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if call(base + "/api/v1/documents", timeout=2)[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield base, data
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_idle_connections_do_not_lock_anyone_out(server):
+    base, _ = server
+    port = int(base.rsplit(":", 1)[1])
+    idle = []
+    try:
+        for _ in range(150):  # more than waitress's default limit of 100 connections
+            idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        status, _, body, seconds = call(base + "/api/v1/documents", timeout=10)
+        assert status == 200 and seconds < 5, (status, seconds)
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_writes_stuck_behind_another_writer_answer_busy_and_searches_keep_answering(server, tmp_path):
+    base, data = server
+    batch = upload(base, "notes.md", b"The geofence rejected me at the door before my shift.")
+    document_id = batch["jobs"][0]["document_id"]
+    # Another process writing (a long CLI ingest holds this lock file for the whole of each write).
+    lock = (data / "write.lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        # Twice the server's threads: if each write held a thread until the lock came free, nothing would answer.
+        with ThreadPoolExecutor(12) as pool:
+            deletes = [pool.submit(call, f"{base}/api/v1/documents/{document_id}", "DELETE") for _ in range(8)]
+            searches = [pool.submit(call, f"{base}/api/v1/search?q=geofence") for _ in range(4)]
+            for future in deletes:
+                status, headers, body, seconds = future.result()
+                assert status == 503 and headers["Retry-After"] == "5", body
+                assert b"busy" in body and seconds < 10
+            for future in searches:
+                status, _, body, seconds = future.result()
+                assert status == 200 and json.loads(body)["hits"] and seconds < 10
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+    assert call(f"{base}/api/v1/documents/{document_id}", "DELETE")[0] == 204

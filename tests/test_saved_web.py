@@ -52,9 +52,9 @@ def passage_id(client: FlaskClient, words: str) -> int:
     return hits[0]["passage_id"]
 
 
-def upload(client: FlaskClient, name: str, text: str) -> None:
+def upload(client: FlaskClient, name: str, text: str, **fields: str) -> None:
     """Upload one file through the API and work the queue, as the background worker would."""
-    response = client.post("/api/v1/uploads", data={"files": [(io.BytesIO(text.encode()), name)]},
+    response = client.post("/api/v1/uploads", data={"files": [(io.BytesIO(text.encode()), name)], **fields},
                            content_type="multipart/form-data")
     assert response.status_code == 202
     while jobs.run_one(client.application.extensions["insights"]):
@@ -381,7 +381,7 @@ def test_api_evidence_follows_its_source_through_reupload_and_delete(client: Fla
     url = f"/api/v1/insights/{created['id']}"
 
     changed = text.replace("The export button", "The download button")
-    upload(client, "p9.md", changed)
+    upload(client, "p9.md", changed, replace=str(hit["document_id"]))  # a new version, replacing on purpose
     [evidence] = client.get(url).json["insight"]["evidence"]
     assert (evidence["status"], evidence["quote"]) == ("stale", "The export button")
     assert "stale" in evidence["note"]
@@ -392,7 +392,7 @@ def test_api_evidence_follows_its_source_through_reupload_and_delete(client: Fla
 
 
 @pytest.mark.parametrize(("body", "words"), [
-    (None, "send a JSON object"),
+    (None, "not valid JSON"),
     ([], "send a JSON object"),
     ({}, "'title' must be a string"),
     ({"title": "  "}, "an insight needs a title"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ingest.metadata import KINDS, normalize_tags
@@ -99,7 +100,7 @@ def delete(document_id: int) -> Response:
         doc = get_repository().remove(document_id, wait=False)
     except DocumentNotFound as ex:
         abort(404, str(ex))
-    flash(f"Deleted “{doc['title']}”.")
+    flash(Markup("Deleted “<bdi>{}</bdi>”.").format(doc["title"]))
     return redirect(url_for("documents.index"))
 
 

@@ -57,11 +57,13 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 #: The error responses, each the same JSON shape.
 ERRORS = {
     "400": "A parameter or the body is invalid; the message says which and why.",
+    "403": "A write from another site's page (its Origin, Sec-Fetch-Site or Referer is not this server).",
     "404": "No such document, batch, theme, competitor, insight, evidence or path.",
     "405": "The path exists but not with this method.",
     "409": "The repository was embedded with another model than the one configured.",
-    "413": "The request is larger than the server accepts.",
+    "413": "The request is larger than the server accepts, or has more form parts than it accepts.",
     "500": "Something went wrong on the server.",
+    "503": "Another change is being written; retry after the Retry-After seconds. Nothing was changed.",
 }
 
 
@@ -270,7 +272,7 @@ def _paths() -> dict[str, Any]:
             "delete": {
                 "operationId": "delete_document", "tags": ["documents"],
                 "summary": "Delete a document with its passages and vectors.",
-                "responses": {"204": {"description": "Deleted."}, **_errors("404", "500")},
+                "responses": {"204": {"description": "Deleted."}, **_errors("404", "500", "503")},
             },
         },
         "/api/v1/documents/{document_id}/tags": {
@@ -281,14 +283,18 @@ def _paths() -> dict[str, Any]:
                 "requestBody": {"required": True,
                                 "content": {"application/json": {"schema": _object({"tags": STRINGS})}}},
                 "responses": {"200": _json(_ref("Tags"), "The tags as stored: lower case, sorted, de-duplicated."),
-                              **_errors("400", "404", "500")},
+                              **_errors("400", "404", "500", "503")},
             },
         },
         "/api/v1/uploads": {"post": {
             "operationId": "upload", "tags": ["uploads"],
             "summary": "Queue files for ingest as one batch.",
-            "description": f"Supported suffixes: {suffixes}. One unsupported or unnamed file refuses the whole "
-                           "request. Poll the batch at the Location header until `finished`.",
+            "description": f"Supported suffixes: {suffixes}. One unsupported, unnamed or over-size file refuses "
+                           "the whole request. An upload is known by its name and content together: the same "
+                           "file again is `unchanged` (or `updated` with new metadata); any other file is a "
+                           "document of its own, even under a name another document has, unless `replace` "
+                           "names the document it is a new version of. Poll the batch at the Location header "
+                           "until `finished`.",
             "requestBody": {"required": True, "content": {"multipart/form-data": {
                 "schema": {"type": "object", "required": ["files"], "properties": {
                     "files": {"type": "array", "minItems": 1,
@@ -302,6 +308,8 @@ def _paths() -> dict[str, Any]:
                     "date": {**STRING, "description": DATE_RULE},
                     "text_column": {**STRING, "description": "The CSV column holding free text; detected if unset."},
                     "text_field": {**STRING, "description": "The JSON Lines field with free text; detected if unset."},
+                    "replace": {**INTEGER, "description": "The id of the document this one file is a new version "
+                                                          "of; its citations and saved evidence follow it."},
                 }},
             }}},
             "responses": {
@@ -323,6 +331,15 @@ def _paths() -> dict[str, Any]:
             "responses": {"200": _json(OBJECT, "The OpenAPI 3.1 description of the API.")},
         }},
     }
+
+
+def _guarded(paths: dict[str, Any]) -> dict[str, Any]:
+    """Add the cross-site refusal every write can answer with (one guard covers them all)."""
+    for item in paths.values():
+        for method in ("post", "put", "patch", "delete"):
+            if method in item:
+                item[method]["responses"] = {**item[method]["responses"], **_errors("403")}
+    return paths
 
 
 def _theme_paths() -> dict[str, Any]:
@@ -391,7 +408,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "themes"},
                  {"name": "competitors"}, {"name": "insights"}, {"name": "meta"}],
-        "paths": {**_paths(), **openapi_saved.paths()},
+        "paths": _guarded({**_paths(), **openapi_saved.paths()}),
         "components": {
             "schemas": {**SCHEMAS, **openapi_saved.SCHEMAS},
             "responses": {f"Error{code}": _json(_ref("Error"), text) for code, text in ERRORS.items()},

@@ -463,3 +463,20 @@ def test_api_documents_show_no_server_paths(app, client, tmp_path):
     for body in (listing, detail, hits):
         assert str(tmp_path) not in body
         assert "secret-path-note.md" in body  # the name people know it by is still there
+
+
+def test_the_document_page_offers_to_replace_the_document_with_a_new_version(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
+                      "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    upload(client, [("notes.md", NOTE)])
+    work(app)
+    form = BeautifulSoup(client.get("/documents/1").data, "html.parser").select_one("form.replace-form")
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    assert fields["replace"] == "1"
+    response = client.post(form["action"], data={**fields, "files": [(io.BytesIO(b"Fixed in 2.4."), "notes.md")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    work(app)
+    assert [(d["id"], repo_of(app).document(d["id"])["text"]) for d in repo_of(app).documents()] == [
+        (1, "Fixed in 2.4.")]

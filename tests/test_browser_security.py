@@ -14,13 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from test_server import call, server, upload  # noqa: F401 (server is a fixture)
 
 pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package")
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
-
 from test_browser import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
 pytestmark = pytest.mark.browser

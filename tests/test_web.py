@@ -193,10 +193,10 @@ def test_upload_queues_a_batch_and_reports_each_file(client: FlaskClient, app: F
         pass
     table = soup(client.get(batch_url)).select("table.jobs tbody tr")
     rows = {r.select_one("td").get_text(strip=True): r for r in table}
-    assert "added" in rows["door_notes.md"].select_one(".status").get_text()
+    assert "added" in rows["door notes.md"].select_one(".status").get_text()
     assert rows["empty.md"].select_one(".status").get_text() == "failed"
     assert "empty" in rows["empty.md"].select_one(".message").get_text()
-    doc = next(d for d in repo.documents() if d["filename"] == "door_notes.md")
+    doc = next(d for d in repo.documents() if d["filename"] == "door notes.md")
     assert (doc["kind"], doc["tags"]) == ("interview", ["field", "q1"])
 
 

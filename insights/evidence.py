@@ -65,8 +65,10 @@ class Evidence(Cited):
         return ""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the evidence as the JSON contract of the API and ``--json``."""
-        return {**asdict(self), "citation": self.citation, "note": self.note}
+        """Return the evidence as the JSON contract of the API and ``--json`` (without the server-side source key)."""
+        data = asdict(self)
+        del data["source"]  # a path on the server for ingested files: nobody's business over HTTP
+        return {**data, "citation": self.citation, "note": self.note}
 
 
 def snapshot(row: dict[str, Any], locator: dict[str, Any]) -> str:

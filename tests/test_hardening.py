@@ -480,3 +480,15 @@ def test_the_document_page_offers_to_replace_the_document_with_a_new_version(tmp
     work(app)
     assert [(d["id"], repo_of(app).document(d["id"])["text"]) for d in repo_of(app).documents()] == [
         (1, "Fixed in 2.4.")]
+
+
+def test_saved_evidence_over_the_api_shows_no_server_paths(app, client, tmp_path):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "note.md").write_bytes(NOTE)
+    repo_of(app).ingest([folder])
+    passage = repo_of(app).document(1)["passages"][0]["id"]
+    created = client.post("/api/v1/insights", json={"title": "Geofence", "evidence": [{"passage_id": passage}]})
+    assert created.status_code == 201
+    for body in (created.json, client.get("/api/v1/insights").json, client.get("/api/v1/insights/1").json):
+        assert str(tmp_path) not in json.dumps(body)

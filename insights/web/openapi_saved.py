@@ -27,7 +27,6 @@ SCHEMAS: dict[str, Schema] = {
         "id": INTEGER,
         "insight_id": INTEGER,
         "quote": {**STRING, "description": "The verbatim quote as saved; never replaced by the document's new text."},
-        "source": {**STRING, "description": "The document's stable source key (its path, or upload:NAME)."},
         "document_id": {**INTEGER, "description": "The document's id when the quote was saved."},
         "char_start": {**INTEGER, "description": "Where the quote started in the document's text when saved."},
         "char_end": INTEGER,

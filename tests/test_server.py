@@ -128,3 +128,117 @@ def test_writes_stuck_behind_another_writer_answer_busy_and_searches_keep_answer
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
     assert call(f"{base}/api/v1/documents/{document_id}", "DELETE")[0] == 204
+
+
+def start(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start ``insights serve`` on ``data`` and wait until it answers."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}, "INSIGHTS_MODEL": "hashing"}
+    with log.open("ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "insights", "--data-dir", str(data), "serve",
+                                    "--port", str(port), "--threads", "4"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if call(f"http://127.0.0.1:{port}/api/v1/documents", timeout=2)[0] == 200:
+                return process
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the server did not start:\n{log.read_text()}")
+
+
+def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, dict[str, str]]:
+    """Return a multipart body of ``files`` parts and its Content-Type header."""
+    boundary = "insights-test-boundary"
+    body = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\r\n"
+                    .encode() + data + b"\r\n" for name, data in files) + f"--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_sigkill_while_the_server_works_an_upload_batch_loses_nothing(tmp_path):
+    data, port, log = tmp_path / "data", free_port(), tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    files = [(f"note {i:03}.md", ("\n\n".join(f"Note {i}, part {j}: the rota export broke at store {i * j}. " * 8
+                                               for j in range(6))).encode()) for i in range(150)]
+    process = start(data, port, log)
+    try:
+        status, _, answer, _ = call(f"{base}/api/v1/uploads", "POST", *multipart(files))
+        assert status == 202
+        batch_id = json.loads(answer)["batch"]["id"]
+        deadline = time.monotonic() + 60
+        while json.loads(call(f"{base}/api/v1/batches/{batch_id}")[2])["batch"]["done"] < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        process.kill()  # SIGKILL: no clean-up of any kind
+        process.wait()
+    process = start(data, port, log)
+    try:
+        deadline = time.monotonic() + 120
+        while not (batch := json.loads(call(f"{base}/api/v1/batches/{batch_id}")[2])["batch"])["finished"]:
+            assert time.monotonic() < deadline, batch["counts"]
+            time.sleep(0.2)
+        assert batch["counts"]["added"] == len(files), batch["counts"]
+        documents = json.loads(call(f"{base}/api/v1/documents")[2])["documents"]
+        assert sorted(d["filename"] for d in documents) == [name for name, _ in files]
+        assert all(d["passages"] >= 1 for d in documents)
+        hits = json.loads(call(f"{base}/api/v1/search?q=rota+export+broke&mode=keyword&limit=200")[2])["hits"]
+        assert {h["filename"] for h in hits} == {name for name, _ in files}
+        assert not [p for p in (data / "uploads").rglob("*") if p.is_file()]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+#: How long the soak below runs; CI keeps it short, INSIGHTS_SOAK_SECONDS=300 runs it for minutes.
+SOAK_SECONDS = float(os.environ.get("INSIGHTS_SOAK_SECONDS", "20"))
+
+
+def test_ingest_uploads_and_searches_together_lose_nothing_and_fail_nothing(server, tmp_path):
+    base, data = server
+    folder = tmp_path / "cli-study"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"cli {i:03}.md").write_text(f"CLI note {i}: swap approvals take days at store {i}. " * 5)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}, "INSIGHTS_MODEL": "hashing",
+           "INSIGHTS_INGEST_BATCH": "32"}
+    errors: list[str] = []
+    uploaded: list[str] = []
+    stop = time.monotonic() + SOAK_SECONDS
+
+    def uploads(worker: int) -> None:
+        n = 0
+        while time.monotonic() < stop:
+            name = f"upload {worker}-{n}.md"
+            status, _, body, _ = call(f"{base}/api/v1/uploads", "POST",
+                                      *multipart([(name, f"Upload {worker}-{n}: geofence fails.".encode())]))
+            (uploaded.append(name) if status == 202 else errors.append(f"upload {status} {body[:100]!r}"))
+            n += 1
+
+    def searches() -> None:
+        while time.monotonic() < stop:
+            for query in ("geofence fails", "swap approvals", '"store 7"'):
+                status, _, body, _ = call(f"{base}/api/v1/search?q={urllib.request.quote(query)}")
+                if status != 200:
+                    errors.append(f"search {status} {body[:100]!r}")
+
+    cli_log = tmp_path / "cli.log"
+    with cli_log.open("wb") as out:
+        cli = subprocess.Popen([sys.executable, "-m", "insights", "--data-dir", str(data), "ingest", str(folder)],
+                               env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    with ThreadPoolExecutor(4) as pool:
+        running = [pool.submit(uploads, 0), pool.submit(uploads, 1), pool.submit(searches), pool.submit(searches)]
+        for future in running:
+            future.result()
+    assert cli.wait(timeout=300) == 0, cli_log.read_text()
+    assert errors == []
+    deadline = time.monotonic() + 120
+    while True:
+        documents = {d["filename"] for d in json.loads(call(f"{base}/api/v1/documents")[2])["documents"]}
+        if set(uploaded) <= documents or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert set(uploaded) - documents == set(), "uploads lost"
+    assert {f"cli {i:03}.md" for i in range(300)} - documents == set(), "CLI ingest lost"
+    assert len(uploaded) > 10

@@ -10,6 +10,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,18 @@ def app(tmp_path: Path) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """Return a test client (it sends Host: localhost and no Origin, like a script)."""
     return app.test_client()
+
+
+@pytest.fixture
+def page_client(tmp_path: Path) -> Iterator[FlaskClient]:
+    """Return a client of an app without form tokens (to post pages' forms directly) holding one note, id 1."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "pages"), "MODEL": "hashing",
+                      "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    upload(client, [("notes.md", NOTE)])
+    work(app)
+    yield client
+    repo_of(app).close()
 
 
 def repo_of(app: Flask) -> Repository:
@@ -395,11 +408,9 @@ def int_routes(app: Flask) -> list[tuple[str, str]]:
     return out
 
 
-def test_ids_past_sqlite_range_are_404_on_every_route(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    routes = int_routes(app)
+def test_ids_past_sqlite_range_are_404_on_every_route(page_client):
+    client = page_client
+    routes = int_routes(client.application)
     assert len(routes) >= 19
     for method, path in routes:
         response = client.open(path, method=method, json={"tags": []} if method == "PUT" else None)
@@ -440,12 +451,8 @@ def test_an_evidence_id_past_sqlite_range_is_400(client):
 
 
 @pytest.mark.parametrize("target", ["/insights\r\nSet-Cookie: x=1", "/insights\nLocation: //evil.example", "/\t/x"])
-def test_a_control_character_in_next_is_ignored_and_the_save_happens_once(tmp_path, target):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    upload(client, [("notes.md", NOTE)])
-    work(app)
+def test_a_control_character_in_next_is_ignored_and_the_save_happens_once(page_client, target):
+    client, app = page_client, page_client.application
     passage = repo_of(app).document(1)["passages"][0]["id"]
     response = client.post("/insights/save", data={"passage": passage, "insight": "new", "title": "Geofence",
                                                    "next": target})
@@ -467,12 +474,8 @@ def test_api_documents_show_no_server_paths(app, client, tmp_path):
         assert "secret-path-note.md" in body  # the name people know it by is still there
 
 
-def test_the_document_page_offers_to_replace_the_document_with_a_new_version(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    upload(client, [("notes.md", NOTE)])
-    work(app)
+def test_the_document_page_offers_to_replace_the_document_with_a_new_version(page_client):
+    client, app = page_client, page_client.application
     form = BeautifulSoup(client.get("/documents/1").data, "html.parser").select_one("form.replace-form")
     fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
     assert fields["replace"] == "1"
@@ -522,12 +525,8 @@ def test_oversized_batch_fields_are_refused_before_anything_is_stored(app, clien
     gc.collect()  # close what werkzeug's form parser left open here, where its warning is expected
 
 
-def test_oversized_tags_are_refused_on_the_api_and_the_page(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    upload(client, [("notes.md", NOTE)])
-    work(app)
+def test_oversized_tags_are_refused_on_the_api_and_the_page(page_client):
+    client, app = page_client, page_client.application
     response = client.put("/api/v1/documents/1/tags", json={"tags": ["x" * 1_000_000]})
     assert response.status_code == 400 and "64 characters" in response.json["error"]["message"]
     response = client.put("/api/v1/documents/1/tags", json={"tags": [f"t{i}" for i in range(100_000)]})

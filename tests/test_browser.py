@@ -790,6 +790,15 @@ def test_every_page_fits_a_360px_phone(browser: Browser, server: str, uploaded: 
     problems = watch(page)
     try:
         fits_phones(page, server, tuple(pages.values()), (360,))
+        # Files chosen on a phone have long names; the list of them must wrap, not widen the page.
+        page.goto(server + pages["upload"])
+        page.set_input_files("#files", [
+            {"name": "2026-03-24-interview-rosa-alvarez-copper-kettle-diner-full-transcript.md",
+             "mimeType": "text/markdown", "buffer": INTERVIEW.encode()},
+            {"name": "slides.pptx", "mimeType": "application/octet-stream", "buffer": b"x"}])
+        expect(page.locator(".file-list li")).to_have_count(2)
+        assert phone_overflow(page, 360) is None, phone_overflow(page, 360)
+        shoot(page, "phone-upload-chosen.png")
         for name, path in pages.items():
             page.set_viewport_size({"width": 360, "height": PHONE["height"]})
             page.goto(server + path)

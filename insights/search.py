@@ -112,24 +112,20 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def spread(scores: np.ndarray) -> np.ndarray:
-    """Rescale scores to 0..1 over the candidates (min-max)."""
-    low, high = float(scores.min()), float(scores.max())
-    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
-
-
-def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, keyword: np.ndarray, dense_confidence: float,
+def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, coverage: np.ndarray, dense_confidence: float,
                        keyword_confidence: float) -> list[tuple[int, float]]:
-    """Blend both sides' rescaled scores, weighting each by its confidence on this question; best first.
+    """Blend both sides' scores on their own 0..1 scales, weighting each by its confidence on this question; best first.
 
-    Each side's confidence is how well its best candidate matches: for meaning, its cosine
-    similarity; for words, the share of the question's rarity-weighted words it holds. A question
-    answered by a near-paraphrase lets meaning lead; one whose rare exact terms are all found lets
-    words lead; so the weight follows each question instead of being one constant.
+    ``dense`` holds cosine similarities and ``coverage`` the share of the question's rarity-weighted
+    words a passage holds (BM25 over its ideal). Both already mean the same thing on every question,
+    so they are not stretched to 0..1 over the candidates: stretching made a near-tie on one side
+    look as decisive as a paraphrase found on the other. Each side's confidence is its best
+    candidate's score, so a question answered by a near-paraphrase lets meaning lead and one whose
+    rare exact terms are all found lets words lead.
     """
     total = dense_confidence + keyword_confidence
     weight = dense_confidence / total if total > 0 else 0.5
-    fused = weight * spread(dense) + (1 - weight) * spread(keyword)
+    fused = weight * np.maximum(dense, 0.0) + (1 - weight) * coverage
     order = np.lexsort((candidates, -fused))
     return [(int(candidates[i]), float(fused[i])) for i in order]
 
@@ -201,7 +197,8 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     # Score every candidate of either side on both sides, so fusion compares like with like.
     candidates = np.asarray(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in ranking])), dtype=np.int64)
     ideal = keywords.ideal(query)
-    fused = fuse_by_confidence(candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates),
+    coverage = keywords.score_of(bm25, candidates) / ideal if ideal else np.zeros(len(candidates), dtype=np.float32)
+    fused = fuse_by_confidence(candidates, index.similarity(vector, candidates), coverage,
                                max(dense[0][1], 0.0) if dense else 0.0, ranking[0][1] / ideal if ideal else 0.0)
     return diversify(fused, catalog)
 

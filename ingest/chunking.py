@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ingest.deadline import NO_DEADLINE, Deadline
 from ingest.model import Chunk, ParsedDocument
 
 #: all-MiniLM-L6-v2 reads 256 word pieces, roughly 1,000 characters of English; a quote
@@ -17,15 +18,25 @@ _PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t]*(?:\r?\n[ \t]*)+")
 # over-long paragraphs. The closer stays with its sentence.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"')\]]))\s+")
 _WORD_CHAR = re.compile(r"\w")
+_RUN = re.compile(r"\S+")
+#: Base64, base64url or hex: the alphabet of an inline image, a key or a dump pasted into a note.
+_BLOB = re.compile(r"[A-Za-z0-9+/=_-]+")
+#: No word or identifier is this long; a run of the blob alphabet at least this long is encoded data.
+_MIN_BLOB_CHARS = 200
 
 Span = tuple[int, int]
 
 
-def chunk_document(doc: ParsedDocument, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
-    """Return the passages of ``doc``: paragraphs merged up to ``max_chars``, never crossing a section."""
+def chunk_document(doc: ParsedDocument, max_chars: int = DEFAULT_MAX_CHARS,
+                   deadline: Deadline = NO_DEADLINE) -> list[Chunk]:
+    """Return the passages of ``doc``: paragraphs merged up to ``max_chars``, never crossing a section.
+
+    :raises ParseTimeout: when ``deadline`` passes.
+    """
     chunks = []
     for section in doc.sections:
-        for start, end in _merge(_pieces(doc.text, section.start, section.end, max_chars), max_chars):
+        deadline.check()
+        for start, end in _merge(_pieces(doc.text, section.start, section.end, max_chars), max_chars, deadline):
             text = doc.text[start:end]
             if _WORD_CHAR.search(text):
                 chunks.append(Chunk(start, end, text, section.locator, section.metadata))
@@ -33,7 +44,7 @@ def chunk_document(doc: ParsedDocument, max_chars: int = DEFAULT_MAX_CHARS) -> l
 
 
 def _pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[Span]:
-    """Yield stripped spans no longer than ``max_chars`` where possible: paragraphs, then sentences, then words."""
+    """Yield stripped spans no longer than ``max_chars``: paragraphs, then sentences, then words."""
     for para in _split(text, start, end, _PARAGRAPH_BREAK):
         if para[1] - para[0] <= max_chars:
             yield para
@@ -65,26 +76,38 @@ def _strip(text: str, start: int, end: int) -> Iterator[Span]:
 
 
 def _split_words(text: str, start: int, end: int, max_chars: int) -> Iterator[Span]:
-    """Yield spans of at most ``max_chars`` ending at whitespace; a single longer word stays whole."""
+    """Yield spans of at most ``max_chars`` ending at whitespace; a longer word is cut, or skipped if encoded."""
     while end - start > max_chars:
         cut = start + max_chars
         while cut > start and not text[cut].isspace():
             cut -= 1
-        if cut == start:  # one word longer than the limit: keep it whole rather than cut it
-            cut = start + max_chars
-            while cut < end and not text[cut].isspace():
-                cut += 1
-        yield from _strip(text, start, cut)
-        start = cut
+        if cut > start:
+            yield from _strip(text, start, cut)
+            start = cut
+        else:  # one run without whitespace longer than any passage
+            run = _RUN.match(text, start, end)
+            run_end = run.end() if run else end
+            if run_end - start >= _MIN_BLOB_CHARS and _BLOB.fullmatch(text, start, run_end):
+                # Base64 or hex answers no question and would crowd out real quotes; it stays in the
+                # document's text, so the document page still shows it.
+                start = run_end
+            else:
+                # Prose without spaces (Chinese, Japanese, Thai) or a long URL: cut it at the limit,
+                # and let its last piece join the words after it.
+                while run_end - start > max_chars:
+                    yield start, start + max_chars
+                    start += max_chars
+                continue
         while start < end and text[start].isspace():
             start += 1
     yield from _strip(text, start, end)
 
 
-def _merge(pieces: Iterator[Span], max_chars: int) -> Iterator[Span]:
+def _merge(pieces: Iterator[Span], max_chars: int, deadline: Deadline) -> Iterator[Span]:
     """Join consecutive spans while the joined span stays within ``max_chars``."""
     current: Span | None = None
     for piece in pieces:
+        deadline.check()
         if current is None:
             current = piece
         elif piece[1] - current[0] <= max_chars:

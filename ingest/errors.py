@@ -11,3 +11,11 @@ class UnsupportedFormat(IngestError):
 
 class ParseError(IngestError):
     """The file is of a known kind but cannot be read (broken, empty, encrypted, too large)."""
+
+
+class ParseTimeout(ParseError):
+    """Reading the file took longer than the time allowed for one file."""
+
+
+class MetadataError(IngestError, ValueError):
+    """A metadata value breaks a limit (too long, too many tags) or cannot be read; the message names the field."""

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from ingest.errors import MetadataError
+
 #: Source kinds a document can have; anything else is refused at the edge.
 KINDS = (
     "interview",
@@ -22,6 +24,24 @@ DEFAULT_KIND = "note"
 
 #: Document fields a user may set (front matter, CLI flags, upload form).
 FIELDS = ("title", "kind", "date", "participant", "segment", "competitor", "tags", "author")
+
+# The limits on metadata, one definition for front matter, CLI flags, the upload form and the API.
+# A title is a line, a name is a name and a tag is a word or two; anything longer is a mistake or an
+# attack, and every value is stored, indexed and shown on every quote card and facet.
+MAX_TITLE_CHARS = 300
+MAX_NAME_CHARS = 200
+MAX_TAG_CHARS = 64
+MAX_TAGS = 100
+#: The longest value of each free-text field, in characters.
+FIELD_LIMITS = {
+    "title": MAX_TITLE_CHARS,
+    "participant": MAX_NAME_CHARS,
+    "segment": MAX_NAME_CHARS,
+    "competitor": MAX_NAME_CHARS,
+    "author": MAX_NAME_CHARS,
+}
+#: How much of a bad value a message quotes.
+_QUOTED_CHARS = 40
 
 #: Record columns (lower-cased) that fill a passage-level field.
 RECORD_ALIASES = {
@@ -66,11 +86,20 @@ def normalize_date(value: Any) -> str | None:
 
 
 def normalize_tags(value: Any) -> list[str]:
-    """Return a sorted, de-duplicated list of tags from a list or a comma-separated string."""
+    """Return a sorted, de-duplicated list of tags from a list or a comma-separated string.
+
+    :raises MetadataError: for more than MAX_TAGS tags or a tag longer than MAX_TAG_CHARS.
+    """
     if value is None:
         return []
     items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
-    return sorted({str(item).strip().lower() for item in items if str(item).strip()})
+    tags = sorted({str(item).strip().lower() for item in items if str(item).strip()})
+    if len(tags) > MAX_TAGS:
+        raise MetadataError(f"at most {MAX_TAGS} tags per document; got {len(tags):,}")
+    for tag in tags:
+        if len(tag) > MAX_TAG_CHARS:
+            raise MetadataError(f"a tag is at most {MAX_TAG_CHARS} characters; {quoted(tag)} has {len(tag):,}")
+    return tags
 
 
 def normalize_kind(value: Any) -> str | None:
@@ -85,7 +114,10 @@ def normalize_kind(value: Any) -> str | None:
 
 
 def normalize_metadata(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Keep the known fields of ``raw`` in canonical form; return them and any warnings."""
+    """Keep the known fields of ``raw`` in canonical form; return them and any warnings.
+
+    :raises MetadataError: for a value over its limit: a file that sets one fails rather than lose part of it.
+    """
     out: dict[str, Any] = {}
     warnings: list[str] = []
     lowered = {str(k).strip().lower(): v for k, v in raw.items()}
@@ -98,18 +130,66 @@ def normalize_metadata(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         elif key == "date":
             date = normalize_date(value)
             if date is None:
-                warnings.append(f"date {value!r} is not a date like 2024-05-17; ignored")
+                warnings.append(f"date {quoted(value)} is not a date like 2024-05-17; ignored")
             else:
                 out["date"] = date
         elif key == "kind":
             kind = normalize_kind(value)
             if kind is None:
-                warnings.append(f"kind {value!r} is not one of {', '.join(KINDS)}; ignored")
+                warnings.append(f"kind {quoted(value)} is not one of {', '.join(KINDS)}; ignored")
             else:
                 out["kind"] = kind
         else:
-            out[key] = ", ".join(map(str, value)) if isinstance(value, list) else str(value).strip()
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value).strip()
+            limit = FIELD_LIMITS[key]
+            if len(text) > limit:
+                raise MetadataError(f"{key} is at most {limit:,} characters; this one has {len(text):,}")
+            out[key] = text
     return out, warnings
+
+
+def validate_metadata(raw: dict[str, Any]) -> dict[str, Any]:
+    """Return metadata entered for a batch (CLI flags, upload form, API) in canonical form, or refuse it.
+
+    Unlike a file's own metadata, where an unreadable kind or date is only a warning, what a person
+    just typed is refused, so they can correct it. Keys other than the document fields are ignored.
+
+    :raises MetadataError: for a value over its limit, an unknown kind or an unreadable date.
+    """
+    fields, problems = normalize_metadata(raw)
+    if problems:
+        raise MetadataError(problems[0].removesuffix("; ignored"))
+    return fields
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return ``text`` cut to at most ``limit`` characters, at a space where one is near, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def clip_fields(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Return ``metadata`` with each text field shortened to its limit.
+
+    For values a parser finds in the file itself (a first heading, an HTML <title>, a PDF's or a
+    Word file's properties): the file did not declare them as metadata, so an over-long one is
+    shortened rather than failing the file.
+    """
+    return {key: shorten(value, FIELD_LIMITS[key]) if key in FIELD_LIMITS and isinstance(value, str) else value
+            for key, value in metadata.items()}
+
+
+def quoted(value: Any) -> str:
+    """Return ``value`` quoted for a message, cut short so that a huge value cannot flood it."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= _QUOTED_CHARS else value[:_QUOTED_CHARS] + "…")
+    text = repr(value)
+    return text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
 
 
 def record_fields(record: dict[str, Any]) -> dict[str, str]:
@@ -120,6 +200,10 @@ def record_fields(record: dict[str, Any]) -> dict[str, str]:
         if field is None or value in (None, ""):
             continue
         text = normalize_date(value) if field == "date" else str(value).strip()
-        if text:
+        # A cell longer than any name (an answer pasted into the wrong column, or hostile input) is no
+        # filter value: it is left out of the filter columns, where it would bloat every facet, but it
+        # stays, whole, in the passage's metadata. Failing the file would lose a survey for one cell,
+        # and a truncated name would be a name nobody gave.
+        if text and len(text) <= FIELD_LIMITS.get(field, MAX_NAME_CHARS):
             fields.setdefault(field, text)
     return fields

@@ -7,13 +7,17 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ingest.chunking import chunk_document
+from ingest.deadline import Deadline
 from ingest.errors import IngestError, ParseError
 from ingest.model import Chunk, ParsedDocument
 from ingest.parsers import PARSERS, ParseOptions, get_parser
+
+#: Parse options that change how a file reads, not what it holds; a new value does not re-ingest it.
+_NOT_FINGERPRINTED = ("name", "deadline")
 
 
 @dataclass(frozen=True)
@@ -92,26 +96,29 @@ def read_source(path: Path, options: ParseOptions, max_bytes: int) -> SourceFile
     if not data.strip():
         raise ParseError("file is empty")
     content_hash = hashlib.sha256(data).hexdigest()
-    settings = json.dumps({k: v for k, v in asdict(options).items() if k != "name"}, sort_keys=True)
+    settings = json.dumps({f.name: getattr(options, f.name) for f in fields(options)
+                           if f.name not in _NOT_FINGERPRINTED}, sort_keys=True)
     fingerprint = hashlib.sha256(f"{content_hash}:{settings}".encode()).hexdigest()
     return SourceFile(path, data, content_hash, fingerprint)
 
 
-def parse_source(source: SourceFile, options: ParseOptions, max_chars: int) -> tuple[ParsedDocument, list[Chunk]]:
-    """Parse a file's bytes and chunk the result.
+def parse_source(source: SourceFile, options: ParseOptions, max_chars: int,
+                 max_seconds: float | None = None) -> tuple[ParsedDocument, list[Chunk]]:
+    """Parse a file's bytes and chunk the result, within ``max_seconds`` for both.
 
     :raises IngestError: with the reason, whatever went wrong inside the parser.
     """
     parser = get_parser(source.path.suffix)
+    deadline = Deadline(max_seconds)
     try:
-        doc = parser(source.data, options)
+        doc = parser(source.data, replace(options, deadline=deadline))
     except IngestError:
         raise
     except RecursionError:
         raise ParseError("content is nested too deeply to read") from None
     except Exception as ex:  # a parser bug or hostile input must fail this file only
         raise ParseError(f"could not be read ({type(ex).__name__}: {ex})") from ex
-    chunks = chunk_document(doc, max_chars)
+    chunks = chunk_document(doc, max_chars, deadline)
     if not chunks:
         raise ParseError("no text found")
     return doc, chunks

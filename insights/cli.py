@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from ingest.metadata import KINDS, normalize_date
+from ingest.errors import MetadataError
+from ingest.metadata import KINDS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
 from insights import exports
 from insights.atomic import atomic_write
@@ -97,6 +98,10 @@ def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_co
 
     Example: insights ingest interviews/ --kind interview --tag onboarding
     """
+    try:  # a bad flag fails once, not once per file
+        validate_metadata({k: v for k, v in batch.items() if v} | {"tags": list(tags)})
+    except MetadataError as ex:
+        raise click.UsageError(str(ex)) from None
     metadata = {k: v for k, v in batch.items() if v} | {"tags": list(tags)}
     options = ParseOptions(text_column=text_column, text_field=text_field)
     with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:

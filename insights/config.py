@@ -26,6 +26,11 @@ class Settings:
     chunk_chars: int = DEFAULT_MAX_CHARS
     #: Passages embedded per write batch during ingest.
     ingest_batch: int = 2048
+    #: A file that yields more passages than this fails: a 68 KB .docx of one-line headings can
+    #: yield 16,000, and embedding them holds every other upload back.
+    max_passages: int = 10_000
+    #: Reading and chunking one file may take this many seconds before it fails.
+    max_parse_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -98,8 +98,14 @@ def _qrels(path: Path) -> dict[str, dict[str, int]]:
 
 def settings_for(settings: Settings, dataset: Dataset, data_dir: Path) -> Settings:
     """Return settings for an evaluation repository in ``data_dir`` that accept the whole corpus file."""
-    megabytes = dataset.corpus.stat().st_size / 1e6 + 1
-    return replace(settings, data_dir=data_dir, max_file_mb=max(settings.max_file_mb, megabytes))
+    size = dataset.corpus.stat().st_size
+    megabytes = size / 1e6 + 1
+    # The per-file limits guard a server against one hostile upload; a corpus is one file of a whole
+    # collection. A passage holds at least one character, so the file's size bounds their number, and
+    # a minute per megabyte is far more than reading it takes.
+    return replace(settings, data_dir=data_dir, max_file_mb=max(settings.max_file_mb, megabytes),
+                   max_passages=max(settings.max_passages, size),
+                   max_parse_seconds=max(settings.max_parse_seconds, 60 * megabytes))
 
 
 def half(query_id: str) -> str:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from ingest.errors import IngestError
-from ingest.metadata import DEFAULT_KIND, normalize_metadata, normalize_tags, record_fields
+from ingest.errors import IngestError, ParseError
+from ingest.metadata import DEFAULT_KIND, MAX_TITLE_CHARS, normalize_metadata, normalize_tags, record_fields, shorten
 from ingest.model import Chunk, ParsedDocument
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, parse_source, read_source
@@ -136,11 +136,15 @@ def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], s
         existing = store.document_by_source(source_key)
         if existing is not None and existing["fingerprint"] == fingerprint:
             return Result(str(path), "unchanged", existing["id"])
-        doc, chunks = parse_source(source, options, settings.chunk_chars)
-    except IngestError as ex:
+        doc, chunks = parse_source(source, options, settings.chunk_chars, settings.max_parse_seconds)
+        # Refused here, before a single passage is embedded: embedding is what takes the time.
+        if len(chunks) > settings.max_passages:
+            raise ParseError(f"yields {len(chunks):,} passages, more than the {settings.max_passages:,} allowed "
+                             "per file (INSIGHTS_MAX_PASSAGES); split it into smaller files")
+        fields, tags = _document_fields(doc, batch, PurePath(name).stem)
+    except IngestError as ex:  # MetadataError too: over-long batch metadata fails each file, with the reason
         return Problem(str(path), str(ex))
     suffix = PurePath(name).suffix.lower()
-    fields, tags = _document_fields(doc, batch, PurePath(name).stem)
     fields.update(
         source=source_key, filename=name, format=suffix.lstrip("."), fingerprint=fingerprint,
         content_hash=source.content_hash, original=source.content_hash + suffix, size=len(source.data),
@@ -150,12 +154,15 @@ def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], s
 
 
 def _document_fields(doc: ParsedDocument, batch: dict[str, Any], stem: str) -> tuple[dict[str, Any], list[str]]:
-    """Merge the file's own metadata over the batch's; tags are the union of both."""
+    """Merge the file's own metadata over the batch's; tags are the union of both.
+
+    :raises MetadataError: when a value breaks its limit, or the union holds too many tags.
+    """
     own, _ = normalize_metadata(doc.metadata)
     shared, _ = normalize_metadata(batch)
     merged = {**shared, **own}
     tags = normalize_tags(shared.get("tags", []) + own.get("tags", []))
     fields = {key: merged.get(key) for key in ("date", "participant", "segment", "competitor", "author")}
-    fields["title"] = merged.get("title") or stem
+    fields["title"] = merged.get("title") or shorten(stem, MAX_TITLE_CHARS)  # an upload's name can be long
     fields["kind"] = merged.get("kind") or DEFAULT_KIND
     return fields, tags

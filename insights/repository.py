@@ -8,7 +8,7 @@ import os
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +36,8 @@ from insights.vectors import VectorIndex
 
 #: How long a request thread tries for the write lock before answering "busy" (seconds).
 BUSY_SECONDS = 2.0
+#: What a document is known by: a path, or a key derived from the file's bytes (an upload's name and content).
+SourceKey = str | Callable[[SourceFile], str]
 BUSY_MESSAGE = "busy: another change is being written to the repository; try again in a few seconds"
 
 
@@ -157,14 +159,14 @@ class Repository:
         :raises DocumentNotFound: when ``replace`` names no document.
         """
         name = unicodedata.normalize("NFC", name)
-        key: str | Callable[[SourceFile], str]
+        key: SourceKey
         if replace is not None:
             key = self.document(replace, with_passages=False)["source"]
         else:
             key = lambda source: f"upload:{source.content_hash}:{name}"  # noqa: E731
         return self._ingest([(path, key)], metadata or {}, options or ParseOptions(), None, name)
 
-    def _ingest(self, files: list[tuple[Path, str | Callable[[SourceFile], str]] | Problem], metadata: dict[str, Any],
+    def _ingest(self, files: Sequence[tuple[Path, SourceKey] | Problem], metadata: dict[str, Any],
                 options: ParseOptions, progress: Callable[[int, int, str], None] | None,
                 name: str | None = None) -> IngestReport:
         """Prepare files and write them in embedding-sized batches; the write lock is held only to write."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -9,6 +10,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +40,18 @@ def app(tmp_path: Path) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """Return a test client (it sends Host: localhost and no Origin, like a script)."""
     return app.test_client()
+
+
+@pytest.fixture
+def page_client(tmp_path: Path) -> Iterator[FlaskClient]:
+    """Return a client of an app without form tokens (to post pages' forms directly) holding one note, id 1."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "pages"), "MODEL": "hashing",
+                      "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    upload(client, [("notes.md", NOTE)])
+    work(app)
+    yield client
+    repo_of(app).close()
 
 
 def repo_of(app: Flask) -> Repository:
@@ -289,9 +303,10 @@ def test_more_than_a_thousand_form_parts_get_their_own_message(app, client):
     response = client.post("/api/v1/uploads", data={"files": files()}, content_type="multipart/form-data")
     assert response.status_code == 413
     message = response.json["error"]["message"]
-    assert "parts" in message and "bytes" not in message
+    assert "parts" in message and "too large: over" not in message
     page = client.post("/upload", data={"files": files()}, content_type="multipart/form-data")
     assert page.status_code == 413 and b"parts allowed" in page.data
+    gc.collect()  # close what werkzeug left open here, where its warning is expected
 
 
 # -- 4. clean up and give up -------------------------------------------------------------------------
@@ -393,11 +408,9 @@ def int_routes(app: Flask) -> list[tuple[str, str]]:
     return out
 
 
-def test_ids_past_sqlite_range_are_404_on_every_route(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    routes = int_routes(app)
+def test_ids_past_sqlite_range_are_404_on_every_route(page_client):
+    client = page_client
+    routes = int_routes(client.application)
     assert len(routes) >= 19
     for method, path in routes:
         response = client.open(path, method=method, json={"tags": []} if method == "PUT" else None)
@@ -438,12 +451,8 @@ def test_an_evidence_id_past_sqlite_range_is_400(client):
 
 
 @pytest.mark.parametrize("target", ["/insights\r\nSet-Cookie: x=1", "/insights\nLocation: //evil.example", "/\t/x"])
-def test_a_control_character_in_next_is_ignored_and_the_save_happens_once(tmp_path, target):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    upload(client, [("notes.md", NOTE)])
-    work(app)
+def test_a_control_character_in_next_is_ignored_and_the_save_happens_once(page_client, target):
+    client, app = page_client, page_client.application
     passage = repo_of(app).document(1)["passages"][0]["id"]
     response = client.post("/insights/save", data={"passage": passage, "insight": "new", "title": "Geofence",
                                                    "next": target})
@@ -465,12 +474,8 @@ def test_api_documents_show_no_server_paths(app, client, tmp_path):
         assert "secret-path-note.md" in body  # the name people know it by is still there
 
 
-def test_the_document_page_offers_to_replace_the_document_with_a_new_version(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "MODEL": "hashing",
-                      "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    upload(client, [("notes.md", NOTE)])
-    work(app)
+def test_the_document_page_offers_to_replace_the_document_with_a_new_version(page_client):
+    client, app = page_client, page_client.application
     form = BeautifulSoup(client.get("/documents/1").data, "html.parser").select_one("form.replace-form")
     fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
     assert fields["replace"] == "1"
@@ -492,3 +497,49 @@ def test_saved_evidence_over_the_api_shows_no_server_paths(app, client, tmp_path
     assert created.status_code == 201
     for body in (created.json, client.get("/api/v1/insights").json, client.get("/api/v1/insights/1").json):
         assert str(tmp_path) not in json.dumps(body)
+
+
+# -- 6. sizes have limits ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fields", "status", "words"), [
+    ({"participant": "P" * 200_000}, 400, "participant"),
+    ({"tags": ",".join(f"t{i}" for i in range(10_000))}, 400, "100 tags"),
+    ({"tags": "x" * 100_000}, 400, "64 characters"),
+    ({"text_column": "c" * 10_000}, 400, "text_column"),
+    ({"tags": "x" * 1_000_000}, 413, "longer than 500,000 bytes"),  # werkzeug stops reading it
+    ({"title": "T" * 1_100_000}, 413, "longer than 500,000 bytes"),
+])
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # werkzeug, as above
+def test_oversized_batch_fields_are_refused_before_anything_is_stored(app, client, fields, status, words):
+    # Encoded here: werkzeug's test client would spool a body this big to a file it never closes.
+    boundary = "hardening"
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                    for name, value in fields.items())
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="notes.md"\r\n\r\n'.encode()
+             + NOTE + f"\r\n--{boundary}--\r\n".encode())
+    response = client.post("/api/v1/uploads", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == status and words in response.json["error"]["message"]
+    assert len(response.data) < 2_000, "the refusal does not echo the megabyte back"
+    assert batches(app) == 0 and parked(app) == []
+    gc.collect()  # close what werkzeug's form parser left open here, where its warning is expected
+
+
+def test_oversized_tags_are_refused_on_the_api_and_the_page(page_client):
+    client, app = page_client, page_client.application
+    response = client.put("/api/v1/documents/1/tags", json={"tags": ["x" * 1_000_000]})
+    assert response.status_code == 400 and "64 characters" in response.json["error"]["message"]
+    response = client.put("/api/v1/documents/1/tags", json={"tags": [f"t{i}" for i in range(100_000)]})
+    assert response.status_code == 400 and "100 tags" in response.json["error"]["message"]
+    page = client.post("/documents/1/tags", data={"tags": "y" * 100_000}, follow_redirects=True)
+    assert page.status_code == 200 and b"Tags not saved" in page.data and len(page.data) < 100_000
+    assert repo_of(app).documents()[0]["tags"] == []
+
+
+def test_an_oversized_cli_flag_fails_once_before_reading_any_file(runner, notes):
+    from insights.cli import cli
+
+    result = runner.invoke(cli, ["ingest", str(notes), "--participant", "P" * 200_000])
+    assert result.exit_code == 2
+    assert "participant" in result.output and result.output.count("participant") == 1
+    assert len(result.output) < 2_000

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import struct
 import time
 import tracemalloc
 import zipfile
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from ingest.errors import ParseError
 from ingest.model import ParsedDocument
 from ingest.parsers import ParseOptions, get_parser
+from insights.repository import Repository
 
 TEXT_SUFFIXES = [".md", ".txt", ".html", ".csv", ".jsonl", ".vtt", ".srt"]
 ALL_SUFFIXES = [*TEXT_SUFFIXES, ".pdf", ".docx"]
@@ -784,6 +787,30 @@ def test_fifty_thousand_row_csv_is_quick() -> None:
     assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
 
 
+def test_csv_blank_and_repeated_headers_get_unique_names() -> None:
+    doc = parse(".csv", b"a,a,a_2,,a,answer\n1,2,3,4,5,It is slow\n")
+    assert doc.sections[0].metadata == {"a": "1", "a_2": "2", "a_2_2": "3", "column_4": "4", "a_3": "5"}
+
+
+def test_csv_short_rows_under_a_wide_header_are_not_padded_in_memory() -> None:
+    header = ",".join(["answer"] + [f"q{n}" for n in range(999)])
+    data = (header + "\n" + "It is slow\n" * 20000).encode()
+    tracemalloc.start()
+    try:
+        doc = parse(".csv", data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(doc.sections) == 20000 and doc.sections[0].metadata == {}
+    assert peak < 60 * 1024 * 1024  # padding every row to 1,000 cells takes over 160 MB
+
+
+def test_csv_row_with_only_a_title_is_a_record() -> None:
+    data = b"id,subject,body\n1,Where do I start?,\n2,Export,It fails with ERR-PAY-214\n3,,\n"
+    doc = parse(".csv", data)
+    assert blocks(doc) == [("Where do I start?", {"row": 2}), ("Export\nIt fails with ERR-PAY-214", {"row": 3})]
+
+
 # --- JSON Lines -----------------------------------------------------------------------------------
 
 
@@ -864,6 +891,49 @@ def test_fifty_thousand_jsonl_records_are_quick() -> None:
     assert len(doc.sections) == 50000
     assert blocks(doc)[-1] == ("Feedback number 49999", {"line": 50000})
     assert seconds < 60  # generous: this guards against quadratic blow-ups, not for speed
+
+
+def test_jsonl_record_with_only_a_title_is_a_record() -> None:
+    data = (b'{"_id": "d1", "title": "Pricing is too steep for small cafes", "text": ""}\n'
+            b'{"_id": "d2", "title": "Exports", "text": "The payroll export drops overtime."}\n'
+            b'{"_id": "d3", "title": "", "text": ""}\n'
+            b'{"_id": "d4", "title": "No text field at all"}\n')
+    doc = parse(".jsonl", data)
+    assert blocks(doc) == [
+        ("Pricing is too steep for small cafes", {"line": 1}),
+        ("Exports\nThe payroll export drops overtime.", {"line": 2}),
+        ("No text field at all", {"line": 4}),
+    ]
+    assert doc.sections[0].metadata == {"_id": "d1", "title": "Pricing is too steep for small cafes"}
+    assert doc.warnings == ("1 record(s) without text in 'text' skipped (first: line 3)",)
+
+
+def test_title_only_record_is_searchable(repo: Repository, tmp_path: Path) -> None:
+    (tmp_path / "corpus.jsonl").write_text(
+        '{"_id": "d1", "title": "Pricing is too steep for small cafes", "text": ""}\n'
+        '{"_id": "d2", "title": "Exports", "text": "The payroll export drops overtime."}\n'
+    )
+    report = repo.ingest([tmp_path / "corpus.jsonl"])
+    assert report.failed == [] and report.results[0].passages == 2
+    hit = repo.search("pricing too steep for cafes", mode="keyword")[0]
+    assert hit.text == "Pricing is too steep for small cafes"
+
+
+def test_jsonl_records_with_many_distinct_keys_are_quick() -> None:
+    data = b"".join(
+        json.dumps({"verbatim": f"Note {n}", **{f"k{n}_{k}": "v" for k in range(50)}}).encode() + b"\n"
+        for n in range(2000)
+    )
+    doc, seconds = timed(parse, ".jsonl", data)
+    assert len(doc.sections) == 2000
+    assert seconds < 5  # generous: summing each of 100,000 keys over 2,000 records took a minute
+
+
+def test_jsonl_unknown_text_field_lists_the_fields_briefly() -> None:
+    data = b"".join(json.dumps({f"field {n} " * 50: "x"}).encode() + b"\n" for n in range(100))
+    message = fails(".jsonl", data, text_field="body")
+    assert message.startswith("no field named 'body'; fields: field 0 field 0") and message.endswith("(80 more)")
+    assert len(message) < 1500
 
 
 # --- WebVTT and SRT -------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ingest.deadline import NO_DEADLINE, Deadline
 from ingest.errors import UnsupportedFormat
 from ingest.model import ParsedDocument
 
@@ -19,6 +20,8 @@ class ParseOptions:
     text_column: str | None = None
     #: JSON Lines field holding the free text; detected when None.
     text_field: str | None = None
+    #: When to give up on the file; checked in the parser's main loops. Not part of the fingerprint.
+    deadline: Deadline = field(default=NO_DEADLINE, compare=False, repr=False)
 
 
 Parser = Callable[[bytes, ParseOptions], ParsedDocument]

@@ -8,7 +8,8 @@ import zipfile
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from ingest.errors import ParseError
+from ingest.deadline import Deadline
+from ingest.errors import ParseError, ParseTimeout
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import HeadingBlocks, check_not_empty, finish, normalize_newlines
 
@@ -59,10 +60,11 @@ def _heading_level(style_name: str) -> int | None:
     return int(match[1]) if match else None
 
 
-def _table_rows(table: Table) -> list[str]:
+def _table_rows(table: Table, deadline: Deadline) -> list[str]:
     """Each row as one line, cells joined by " | "; a merged cell is counted once."""
     rows = []
     for row in table.rows:
+        deadline.check()
         cells = []
         previous = None
         for cell in row.cells:
@@ -89,7 +91,7 @@ def _paragraph_style_names(document: Document) -> dict[str, str]:
     }
 
 
-def _read_blocks(document: Document, builder: DocumentBuilder) -> str | None:
+def _read_blocks(document: Document, builder: DocumentBuilder, deadline: Deadline) -> str | None:
     """Add the document's blocks to ``builder``; return the title found in the text, if any."""
     from docx.text.paragraph import Paragraph
 
@@ -98,8 +100,9 @@ def _read_blocks(document: Document, builder: DocumentBuilder) -> str | None:
     titled: str | None = None
     first_h1: str | None = None
     for item in document.iter_inner_content():
+        deadline.check()
         if not isinstance(item, Paragraph):
-            for row in _table_rows(item):
+            for row in _table_rows(item, deadline):
                 blocks.add(row)
             continue
         text = normalize_newlines(item.text).strip()
@@ -141,7 +144,9 @@ def parse_docx(data: bytes, options: ParseOptions) -> ParsedDocument:
     # ValueError, ...); all of them mean the same thing to the user.
     try:
         document = docx.Document(BytesIO(data))
-        text_title = _read_blocks(document, builder)
+        text_title = _read_blocks(document, builder, options.deadline)
+    except ParseTimeout:
+        raise
     except Exception as exc:
         reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         raise ParseError(f"not a valid .docx: {reason}") from None

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ingest.deadline import Deadline
+from ingest.errors import MetadataError
 from ingest.metadata import normalize_metadata
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import HeadingBlocks, check_not_empty, decode_text, finish
@@ -32,12 +34,13 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _split_front_matter(text: str) -> tuple[str | None, str]:
+def _split_front_matter(text: str, deadline: Deadline) -> tuple[str | None, str]:
     """Return (front matter, body); front matter is None when the text does not start with one."""
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
         return None, text
     for index in range(1, len(lines)):
+        deadline.check()
         if _FRONT_MATTER_END.match(lines[index]):
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
     return None, text  # no closing line: the "---" is a horizontal rule
@@ -51,7 +54,10 @@ def _yaml_reason(exc: Exception) -> str:
 
 
 def _front_matter_fields(raw: str, builder: DocumentBuilder) -> dict[str, Any]:
-    """Normalised metadata from front matter; problems become warnings, never errors."""
+    """Normalised metadata from front matter; problems become warnings, a value over its limit an error.
+
+    :raises MetadataError: when a field breaks its limit: the file fails rather than lose part of what it says.
+    """
     try:
         loaded = yaml.load(raw, Loader=_NoAliasLoader)  # safe: _NoAliasLoader is a SafeLoader
     except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: "date: 2024-13-45"
@@ -62,7 +68,10 @@ def _front_matter_fields(raw: str, builder: DocumentBuilder) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         builder.warn("front matter is not a mapping of fields (key: value); ignored")
         return {}
-    fields, problems = normalize_metadata(loaded)
+    try:
+        fields, problems = normalize_metadata(loaded)
+    except MetadataError as exc:
+        raise MetadataError(f"front matter: {exc}") from None
     for problem in problems:
         builder.warn(f"front matter: {problem}")
     return fields
@@ -91,11 +100,12 @@ def _drop_comments(text: str) -> str:
     return "".join(parts)
 
 
-def _body_lines(body: str) -> list[tuple[str, bool]]:
+def _body_lines(body: str, deadline: Deadline) -> list[tuple[str, bool]]:
     """Pair each line with whether it is inside a fenced code block; drop HTML comments outside code."""
     runs: list[tuple[bool, list[str]]] = []
     fence: str | None = None
     for line in body.split("\n"):
+        deadline.check()
         if fence is None:
             opening = _FENCE_OPEN.match(line)
             fence = opening[1] if opening else None
@@ -122,11 +132,12 @@ def parse_markdown(data: bytes, options: ParseOptions) -> ParsedDocument:
     """Parse markdown into blocks by heading, with front matter as document metadata."""
     check_not_empty(data)
     builder = DocumentBuilder()
-    raw, body = _split_front_matter(decode_text(data))
+    raw, body = _split_front_matter(decode_text(data), options.deadline)
     metadata = _front_matter_fields(raw, builder) if raw is not None else {}
     blocks = HeadingBlocks(builder, joiner="\n")
     first_h1: str | None = None
-    for line, fenced in _body_lines(body):
+    for line, fenced in _body_lines(body, options.deadline):
+        options.deadline.check()
         heading = None if fenced else _HEADING.match(line)
         text = _heading_text(heading[2] or "") if heading else ""
         if heading and text:

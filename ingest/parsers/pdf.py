@@ -57,6 +57,7 @@ def parse_pdf(data: bytes, options: ParseOptions) -> ParsedDocument:
     builder = DocumentBuilder()
     found_text = False
     for number, page in enumerate(pages, 1):
+        options.deadline.check()
         try:
             text = page.extract_text()
         except Exception as exc:  # one bad page (broken font, stream) should not cost the others

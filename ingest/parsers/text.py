@@ -7,7 +7,9 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from ingest.deadline import NO_DEADLINE, Deadline
 from ingest.errors import ParseError
+from ingest.metadata import clip_fields
 from ingest.model import DocumentBuilder, ParsedDocument
 
 if TYPE_CHECKING:
@@ -87,8 +89,8 @@ def _decode_legacy(data: bytes) -> str:
 
 
 def finish(builder: DocumentBuilder, metadata: dict[str, Any] | None = None) -> ParsedDocument:
-    """Build the document, refusing one in which nothing usable was found."""
-    document = builder.build(metadata)
+    """Build the document, refusing one in which nothing usable was found; shorten over-long found fields."""
+    document = builder.build(clip_fields(metadata or {}))
     if not document.sections:
         raise ParseError("no text found")
     return document
@@ -129,8 +131,8 @@ def parse_text(data: bytes, options: ParseOptions) -> ParsedDocument:
     # Imported here because transcripts imports this module's helpers.
     from ingest.parsers import transcripts
 
-    if transcripts.looks_like_speaker_text(text):
-        return transcripts.parse_speaker_text(text)
+    if transcripts.looks_like_speaker_text(text, options.deadline):
+        return transcripts.parse_speaker_text(text, options.deadline)
     builder = DocumentBuilder()
     builder.add(text)
     return finish(builder)
@@ -161,8 +163,9 @@ def _is_hidden(tag: Tag) -> bool:
 class _HtmlText:
     """Walk an HTML tree, turning visible text into paragraphs grouped under headings."""
 
-    def __init__(self, blocks: HeadingBlocks) -> None:
+    def __init__(self, blocks: HeadingBlocks, deadline: Deadline = NO_DEADLINE) -> None:
         self.blocks = blocks
+        self.deadline = deadline
         self.first_h1: str | None = None
         #: The paragraph being read; None marks a <br> line break.
         self._pieces: list[str | None] = []
@@ -173,6 +176,7 @@ class _HtmlText:
 
         stack: list[Any] = [root]
         while stack:
+            self.deadline.check()
             node = stack.pop()
             if node is None:  # the end of a block element
                 self._end_paragraph()
@@ -241,7 +245,7 @@ def parse_html(data: bytes, options: ParseOptions) -> ParsedDocument:
         except FeatureNotFound:  # lxml is missing: the slower stdlib parser will do
             soup = BeautifulSoup(text, "html.parser")
     builder = DocumentBuilder()
-    walker = _HtmlText(HeadingBlocks(builder))
+    walker = _HtmlText(HeadingBlocks(builder), options.deadline)
     walker.walk(soup)
     walker.blocks.flush()
     title_tag = soup.find("title")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ingest.deadline import NO_DEADLINE, Deadline
 from ingest.errors import ParseError
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import check_not_empty, decode_text, finish
@@ -93,18 +94,23 @@ def _add_turn(
     builder.add(joiner.join(part for part in parts if part.strip()), locator)
 
 
-def looks_like_speaker_text(text: str) -> bool:
+def looks_like_speaker_text(text: str, deadline: Deadline = NO_DEADLINE) -> bool:
     """Whether plain text is a transcript: at least 3 lines, and 60% of non-blank ones, are "Name: ..." turns."""
     lines = [line for line in text.split("\n") if line.strip()]
-    turns = sum(1 for line in lines if _TURN.match(line))
+    turns = 0
+    for line in lines:
+        deadline.check()
+        if _TURN.match(line):
+            turns += 1
     return turns >= 3 and turns >= 0.6 * len(lines)
 
 
-def parse_speaker_text(text: str) -> ParsedDocument:
+def parse_speaker_text(text: str, deadline: Deadline = NO_DEADLINE) -> ParsedDocument:
     """Parse a plain "Name: text" transcript into speaker turns; other lines continue the current turn."""
     # Lines are collected in lists and joined once: repeated string concatenation is quadratic.
     turns: list[tuple[float | None, str | None, list[str]]] = []
     for line in text.split("\n"):
+        deadline.check()
         match = _TURN.match(line)
         if match:
             start = _seconds(match["time"]) if match["time"] else None
@@ -150,12 +156,13 @@ def _clean_cue_text(text: str) -> str:
     return " ".join(html.unescape(_CUE_MARKUP.sub("", text)).split())
 
 
-def _read_cues(lines: list[str], builder: DocumentBuilder) -> list[_Cue]:
+def _read_cues(lines: list[str], builder: DocumentBuilder, deadline: Deadline) -> list[_Cue]:
     """Read the cues of a WebVTT or SRT file; a block may hold several cues when blank lines are missing."""
     cues: list[_Cue] = []
     stray: list[int] = []
     bad_timing: list[int] = []
     for first, block in _blocks(lines):
+        deadline.check()
         if _NOT_CUE.match(block[0]):
             continue
         timings = [i for i, line in enumerate(block) if "-->" in line]
@@ -200,7 +207,7 @@ def parse_vtt(data: bytes, options: ParseOptions) -> ParsedDocument:
         end += 1
     lines[:end] = [""] * end
     builder = DocumentBuilder()
-    _add_turns(builder, _read_cues(lines, builder), " ")
+    _add_turns(builder, _read_cues(lines, builder, options.deadline), " ")
     return finish(builder)
 
 
@@ -208,7 +215,7 @@ def parse_srt(data: bytes, options: ParseOptions) -> ParsedDocument:
     """Parse SRT subtitles into speaker turns (from "Name:" prefixes or <v Name> tags)."""
     check_not_empty(data)
     builder = DocumentBuilder()
-    cues = _read_cues(decode_text(data).split("\n"), builder)
+    cues = _read_cues(decode_text(data).split("\n"), builder, options.deadline)
     if not cues:
         raise ParseError("not an SRT file: no cues found")
     _add_turns(builder, cues, " ")

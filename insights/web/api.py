@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from ingest.errors import MetadataError
 from insights import competitors as rivals
 from insights import jobs
 from insights.errors import Busy, ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch, NotFound
@@ -56,14 +57,16 @@ def too_large_message() -> str:
     length = request.content_length
     if limit and length is not None and length > limit:
         return f"the request is too large: over the {limit:,} bytes allowed; send fewer or smaller files at a time"
-    parts = current_app.config.get("MAX_FORM_PARTS")
-    return (f"the form has more than the {parts:,} parts allowed (each file and field is one); "
-            f"send at most {upload_page.MAX_FILES} files at a time")
+    # Werkzeug says no more than that: count the parts or measure the fields, whichever tripped.
+    parts, field = current_app.config.get("MAX_FORM_PARTS"), current_app.config.get("MAX_FORM_MEMORY_SIZE")
+    return (f"the form has more than the {parts:,} parts allowed (each file and field is one), or a field "
+            f"longer than {field:,} bytes; send at most {upload_page.MAX_FILES} files at a time")
 
 
 #: Library errors and their HTTP statuses; Flask picks the most specific class.
 ERROR_STATUS: dict[type[Exception], int] = {
     BadRequest: 400,  # an invalid parameter
+    MetadataError: 400,  # a field or tag over its limit
     DocumentNotFound: 404,
     InsightNotFound: 404,  # no such saved insight, or no such evidence of it
     NotFound: 404,  # no such theme or competitor

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from ingest.errors import MetadataError
 from ingest.metadata import KINDS, normalize_tags
 from insights.errors import Busy, DocumentNotFound
 from insights.web import get_repository
@@ -89,6 +90,9 @@ def tags(document_id: int) -> Response:
         get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False)
     except DocumentNotFound as ex:
         abort(404, str(ex))
+    except MetadataError as ex:
+        flash(f"Tags not saved: {ex}.")
+        return redirect(url_for("documents.show", document_id=document_id))
     flash("Tags saved.")
     return redirect(url_for("documents.show", document_id=document_id))
 

@@ -9,7 +9,8 @@ from typing import Any
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from ingest.metadata import KINDS, normalize_date, normalize_tags
+from ingest.errors import MetadataError
+from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from insights.filters import Filters
 from insights.search import MODES
 
@@ -147,13 +148,22 @@ def search_params(args: MultiDict[str, str], per_page: int = 10) -> SearchParams
 def batch_metadata(form: MultiDict[str, str]) -> dict[str, Any]:
     """Validate the metadata entered once for a batch of uploads.
 
-    :raises BadRequest: for an unknown kind or a bad date.
+    :raises BadRequest: for an unknown kind, a bad date, or a field or tag over its limit.
     """
     kind = form.get("kind", "").strip()
     if kind and kind not in KINDS:
         raise BadRequest(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     metadata: dict[str, Any] = {"kind": kind or None, "date": _date(form, "date"),
-                                "tags": normalize_tags(",".join(form.getlist("tags")))}
-    for name in ("participant", "segment", "competitor", "author", "text_column", "text_field"):
+                                "tags": ",".join(form.getlist("tags"))}
+    for name in ("participant", "segment", "competitor", "author"):
         metadata[name] = form.get(name, "").strip() or None
-    return {k: v for k, v in metadata.items() if v}
+    try:
+        checked = validate_metadata({k: v for k, v in metadata.items() if v})
+    except MetadataError as ex:
+        raise BadRequest(str(ex)) from None
+    for name in ("text_column", "text_field"):
+        value = form.get(name, "").strip()
+        if len(value) > MAX_NAME_CHARS:
+            raise BadRequest(f"'{name}' is at most {MAX_NAME_CHARS} characters")
+        checked[name] = value or None
+    return {k: v for k, v in checked.items() if v}

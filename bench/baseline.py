@@ -89,12 +89,12 @@ def rrf(*rankings: list[int]) -> list[int]:
     return [doc for doc, _ in sorted(fused.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def score(folder: Path) -> dict[str, Any]:
+def score(folder: Path, limit_queries: int | None = None) -> dict[str, Any]:
     """Return nDCG@10 (and halves), Recall@100 and MRR@10 of BM25, MiniLM and their RRF on one BEIR folder."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     dataset = load_beir(folder)
     ids, texts = corpus(folder)
-    queries = dataset.judged_queries
+    queries = dataset.judged_queries[:limit_queries]
     asked = [dataset.queries[q] for q in queries]
     keyword = [[i for i in top(s) if s[i] > 0] for s in bm25_rankings(texts, asked)]
     dense = [top(s) for s in dense_rankings(dataset.name, texts, asked)]

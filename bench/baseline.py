@@ -24,8 +24,8 @@ from insights import metrics
 from insights.evaluation import half, load_beir
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "baseline"
-#: Candidates each side contributes to fusion, as in the product.
-DEPTH = 100
+#: Documents each side ranks and fusion sees: a TREC run's depth, so RRF is not cut short.
+DEPTH = 1000
 RRF_K = 60
 
 

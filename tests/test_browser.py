@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlencode
 
 import pytest
 
@@ -268,14 +268,65 @@ def in_viewport(page: Page, selector: str) -> bool:
     }""")
 
 
-def fits_phones(page: Page, server: str, paths: tuple[str, ...]) -> None:
-    """Assert that each page is no wider than a 390 px or a 360 px screen."""
+#: Measures a page against a phone's width. ``innerWidth`` is no measure: in a mobile context Chromium
+#: zooms out to show the whole page, and ``innerWidth`` grows with it (a 714 px page reads 714 on a 390 px
+#: phone). ``clientWidth`` stays the layout viewport the meta viewport asks for, and ``scrollWidth`` is the
+#: page's real width. Each element whose right edge passes the screen, outside any box that scrolls or
+#: clips it, is named once: the outermost of its overflowing subtree, which is the one to fix.
+MEASURE_WIDTH = """(width) => {
+  const clipped = (el) => {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (getComputedStyle(box).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const over = (el) => el.getBoundingClientRect().right > width + 0.5;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+      + [...el.classList].map((c) => "." + c).join("");
+  const offenders = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!over(el) || clipped(el) || (el.parentElement !== document.body && over(el.parentElement))) continue;
+    const box = el.getBoundingClientRect();
+    offenders.push(`${name(el)}: ${Math.round(box.width)} px wide, right edge at ${Math.round(box.right)} px`);
+  }
+  return {layout: document.documentElement.clientWidth, page: document.documentElement.scrollWidth, offenders};
+}"""
+
+
+def phone_overflow(page: Page, width: int) -> str | None:
+    """Return why the open page does not fit a ``width`` px screen, naming the elements to fix; None when it fits."""
+    measured = page.evaluate(MEASURE_WIDTH, width)
+    problems = []
+    if measured["layout"] != width:
+        problems.append(f"its layout viewport is {measured['layout']} px, not the screen's {width} px "
+                        "(is the meta viewport missing?)")
+    if measured["page"] > width:
+        problems.append(f"it is {measured['page']} px wide, {measured['page'] - width} px too wide")
+    shown = measured["offenders"][:12]
+    problems += [f"  {line}" for line in shown]
+    if len(measured["offenders"]) > len(shown):
+        problems.append(f"  … and {len(measured['offenders']) - len(shown)} more")
+    return "\n".join(problems) or None
+
+
+def fits_phones(page: Page, server: str, paths: tuple[str, ...], widths: tuple[int, ...] = (PHONE["width"], 360)
+                ) -> None:
+    """Assert that each page fits each screen width, folded and with every ``<details>`` opened.
+
+    Every page is measured before the assertion, so one run names everything that overflows.
+    """
+    failures = []
     for path in paths:
-        for width in (PHONE["width"], 360):
+        for width in widths:
             page.set_viewport_size({"width": width, "height": PHONE["height"]})
             page.goto(server + path)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+            for state in ("", " with its <details> open"):
+                if state:
+                    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+                problem = phone_overflow(page, width)
+                if problem:
+                    failures.append(f"{path} on a {width} px screen{state}: {problem}")
+    assert not failures, "pages wider than a phone:\n" + "\n".join(failures)
 
 
 def search_url(base: str, question: str, **params: str) -> str:
@@ -527,7 +578,8 @@ def test_keyboard_users_can_skip_to_the_content(page: Page, server: str, uploade
     expect(page.locator("#q")).to_be_focused()
 
 
-def test_every_page_fits_a_phone_screen(browser: Browser, server: str, uploaded: dict[str, Any]) -> None:
+def test_search_folds_its_filters_above_the_results_on_a_phone(
+        browser: Browser, server: str, uploaded: dict[str, Any]) -> None:
     context = open_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     problems = watch(page)
@@ -539,8 +591,6 @@ def test_every_page_fits_a_phone_screen(browser: Browser, server: str, uploaded:
         shoot(page, "search-mobile.png")
         facets.locator("summary").click()
         expect(page.locator("aside.facets ul.facet-kind a").first).to_be_visible()
-        document = page.locator("li.hit a.source").first.get_attribute("href")
-        fits_phones(page, server, ("/", "/documents", "/upload", document, uploaded["url"].removeprefix(server)))
     finally:
         context.close()
     assert problems == [], "the browser reported problems:\n" + "\n".join(problems)
@@ -601,13 +651,31 @@ RotaMate is free for up to ten users; its paid plan costs two dollars fifty per 
 RotaMate has no overtime rules and no labor cost report, so payroll teams export to a spreadsheet.
 """
 
+#: App-store reviews that name RotaMate: enough customers saying the same thing to make a theme of it.
+ROTAMATE_REVIEWS = """review,rating,store
+"We left RotaMate because it has no overtime rules, so payroll was a spreadsheet every week.",2,G2
+"RotaMate is cheap but there are no overtime rules; our payroll lead redid the hours by hand.",3,Capterra
+"No overtime rules at all in RotaMate, we exported every pay period to a spreadsheet for payroll.",2,G2
+"The RotaMate phone app logs staff out all the time, so they miss shift swap requests.",2,App Store
+"""
 
-def test_themes_and_competitors_pages_work_without_javascript_and_fit_a_phone(
-        browser: Browser, server: str, uploaded: dict[str, Any], tmp_path: Path) -> None:
-    note = tmp_path / "rotamate-teardown.md"
+
+@pytest.fixture(scope="module")
+def rotamate(server: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """File a competitor analysis and customer reviews about RotaMate; return the competitor's name."""
+    folder = tmp_path_factory.mktemp("rotamate")
+    note, reviews = folder / "rotamate-teardown.md", folder / "rotamate-reviews.csv"
     note.write_text(ROTAMATE_NOTE, encoding="utf-8")
-    batch = post_files(f"{server}/api/v1/uploads", [note], {"kind": "competitor-analysis", "competitor": "RotaMate"})
-    assert wait_for_batch(server, batch["batch"]["id"])["counts"]["added"] == 1
+    reviews.write_text(ROTAMATE_REVIEWS, encoding="utf-8")
+    analysis = {"kind": "competitor-analysis", "competitor": "RotaMate"}
+    for path, fields in ((note, analysis), (reviews, {"kind": "review"})):
+        batch = post_files(f"{server}/api/v1/uploads", [path], fields)
+        assert wait_for_batch(server, batch["batch"]["id"])["counts"]["added"] == 1
+    return "RotaMate"
+
+
+def test_themes_and_competitors_pages_work_without_javascript(
+        browser: Browser, server: str, uploaded: dict[str, Any], rotamate: str) -> None:
     context = open_context(browser, java_script_enabled=False)
     page = context.new_page()
     problems = watch(page)
@@ -647,12 +715,96 @@ def test_themes_and_competitors_pages_work_without_javascript_and_fit_a_phone(
         context.close()
     assert problems == [], "the browser reported problems:\n" + "\n".join(problems)
 
-    phone = open_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-    page = phone.new_page()
+
+# -- phones ---------------------------------------------------------------------------------------------
+
+#: A page with a 700 px box, and a wider table that scrolls in its own box as tables may.
+WIDE_PAGE = """<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>Too wide</h1>
+<div class="table-wrap" style="overflow-x: auto"><table style="width: 900px"><tr><td>wide table</td></tr></table></div>
+<div class="too-wide" style="width: 700px">a box wider than any phone</div></body></html>"""
+
+
+def test_the_phone_check_names_what_is_wider_than_the_screen(browser: Browser) -> None:
+    context = open_context(browser, viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.set_content(WIDE_PAGE)
+        # The check this one replaces read 0 here: a phone's innerWidth grows with the page.
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") == 0
+        problem = phone_overflow(page, 360)
+        assert problem is not None, "a 700 px box on a 360 px screen must not pass"
+        assert "it is 708 px wide, 348 px too wide" in problem, problem  # 700 px and the body's 8 px margin
+        assert "div.too-wide: 700 px wide, right edge at 708 px" in problem, problem
+        assert "table" not in problem, "a table scrolling inside its own box is not the page's overflow"
+        with pytest.raises(AssertionError, match="div.too-wide"):
+            fits_phones(page, "", ("data:text/html," + quote_plus(WIDE_PAGE).replace("+", "%20"),), (360,))
+
+        page.evaluate("document.querySelector('.too-wide').remove()")
+        assert phone_overflow(page, 360) is None
+        # Without a meta viewport a phone lays the page out 980 px wide: everything "fits", nothing reads.
+        bare = context.new_page()
+        bare.set_content("<!doctype html><p>no meta viewport</p>")
+        assert "layout viewport is 980 px, not the screen's 360 px" in (phone_overflow(bare, 360) or "")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def insight(server: str, uploaded: dict[str, Any]) -> dict[str, Any]:
+    """Save an insight with two quotes through the API; return it."""
+    with urllib.request.urlopen(f"{server}/api/v1/search?q={quote_plus(QUESTION)}", timeout=30) as response:
+        hits = json.load(response)["hits"]
+    body = {"title": "Managers split the tip jar by hand after close",
+            "summary": "Every night a manager spends forty minutes with a calculator.\n\nShift swaps make it worse.",
+            "evidence": [{"passage_id": hit["passage_id"]} for hit in hits[:2]]}
+    request = urllib.request.Request(f"{server}/api/v1/insights", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["insight"]
+
+
+def test_every_page_fits_a_360px_phone(browser: Browser, server: str, uploaded: dict[str, Any], rotamate: str,
+                                       insight: dict[str, Any]) -> None:
+    passage = insight["evidence"][0]["passage_id"]
+    document = insight["evidence"][0]["document_id"]
+    pages = {
+        "search": "/?" + urlencode({"q": QUESTION}),
+        "document": f"/documents/{document}?passage={passage}#p{passage}",
+        "library": "/documents",
+        "upload": "/upload",
+        "batch": uploaded["url"].removeprefix(server),
+        "themes": "/themes",
+        "a theme": "/themes/1",
+        "competitors": "/competitors",
+        "a competitor": f"/competitors/{rotamate}",
+        "compare": "/competitors/compare?" + urlencode({"q": "overtime and pricing", "left": "us", "right": rotamate}),
+        "saved insights": "/insights",
+        "an insight": f"/insights/{insight['id']}",
+        "new insight": "/insights/new",
+        "pick an insight": f"/insights/pick?passage={passage}&next=/",
+        "an error": "/documents/999999",
+    }
+    context = open_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
     problems = watch(page)
     try:
-        fits_phones(page, server, ("/themes", "/themes/1", "/competitors", "/competitors/RotaMate",
-                                   "/competitors/compare?q=pricing&left=us&right=RotaMate"))
+        fits_phones(page, server, tuple(pages.values()), (360,))
+        # Files chosen on a phone have long names; the list of them must wrap, not widen the page.
+        page.goto(server + pages["upload"])
+        page.set_input_files("#files", [
+            {"name": "2026-03-24-interview-rosa-alvarez-copper-kettle-diner-full-transcript.md",
+             "mimeType": "text/markdown", "buffer": INTERVIEW.encode()},
+            {"name": "slides.pptx", "mimeType": "application/octet-stream", "buffer": b"x"}])
+        expect(page.locator(".file-list li")).to_have_count(2)
+        assert phone_overflow(page, 360) is None, phone_overflow(page, 360)
+        shoot(page, "phone-upload-chosen.png")
+        for name, path in pages.items():
+            page.set_viewport_size({"width": 360, "height": PHONE["height"]})
+            page.goto(server + path)
+            shoot(page, f"phone-{name.replace(' ', '-')}.png")
     finally:
-        phone.close()
+        context.close()
+    # The error page's own 404 is the one failure expected.
+    problems = [p for p in problems if not ("404" in p and p.endswith("/documents/999999)"))]
     assert problems == [], "the browser reported problems:\n" + "\n".join(problems)

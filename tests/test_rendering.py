@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from markdown_it import MarkdownIt
 
 from insights import create_app, jobs
 
@@ -54,8 +55,7 @@ def hostile_passage(client: FlaskClient) -> dict:
 
 def render(markdown: str) -> BeautifulSoup:
     """Render Markdown as a CommonMark renderer with raw HTML on would, and parse the HTML."""
-    markdown_it = pytest.importorskip("markdown_it")
-    return BeautifulSoup(markdown_it.MarkdownIt("commonmark").render(markdown), "html.parser")
+    return BeautifulSoup(MarkdownIt("commonmark").render(markdown), "html.parser")
 
 
 def assert_inert(html: BeautifulSoup) -> None:

@@ -38,7 +38,7 @@ def passages(corpus: Path = CORPUS, settings: Settings | None = None) -> list[di
             options = ParseOptions(name=found.name)
             source = read_source(found, options, int(settings.max_file_mb * 1_000_000))
             doc, chunks = parse_source(source, options, settings.chunk_chars)
-            fields, _ = _document_fields(doc, batch, found)
+            fields, _ = _document_fields(doc, batch, found.stem)
             rel = found.relative_to(corpus).as_posix()
             for chunk in chunks:
                 rows.append((rel, chunk.start,

@@ -88,13 +88,17 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: How much a passage's own coverage adds to its source's: enough to order a source's passages, too
+#: little to reorder sources (coverages are 0..1).
+TIE_BREAK = 1e-3
+
+
 class KeywordIndex:
     """BM25 scores for every passage and for every passage's source; rebuilt from the database whenever it changes.
 
     A source is what one record, row or speaker in a document says (see ``Catalog.sources``). A
-    passage is judged by its own words and by its source's: an abstract split in three still has
-    all its words in each part's source, so its second part is not scored as if the title and the
-    first half were not there.
+    passage is judged by its source's words: an abstract split in three still has all its words in
+    each part, so its second part is not scored as if the title and the first half were not there.
     """
 
     def __init__(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None = None) -> None:
@@ -118,7 +122,7 @@ class KeywordIndex:
         return len(self.ids)
 
     def scores(self, query: str) -> np.ndarray:
-        """Return every passage's coverage of ``query`` (in ``ids`` order), 0..1: its own and its source's, half each.
+        """Return every passage's coverage of ``query`` (in ``ids`` order), 0..1, judged by its whole source.
 
         Coverage is the BM25 score over the best the question could earn (``ideal``): how much of the
         question, weighted by rarity, the text holds. It means the same on every question, so hybrid
@@ -128,9 +132,11 @@ class KeywordIndex:
             return np.zeros(0, dtype=np.float32)
         query_terms = terms(query)
         own = _coverage(self.model, query_terms)
-        if self.source_model is None:
+        if self.source_model is None:  # every source is one passage
             return own
-        return (own + _coverage(self.source_model, query_terms)[self.source_rows]) / 2
+        # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
+        # words break the tie (the exact-words search must land on the passage that holds them).
+        return _coverage(self.source_model, query_terms)[self.source_rows] + TIE_BREAK * own
 
     def containing_all(self, text: str) -> np.ndarray:
         """Return the ids of passages holding every content word of ``text`` (in any order or form)."""

@@ -1,11 +1,13 @@
-"""Search quality on every BEIR folder at hand: each mode, and hybrid's fusion against plain RRF.
+"""Search quality on every BEIR folder at hand: each mode, hybrid against plain RRF and a whole-document baseline.
 
     .venv/bin/python bench/quality.py                         # examples/golden + ../shared/evaldata/*
     .venv/bin/python bench/quality.py path/to/beir-folder ... # only these
 
 Each collection is ingested once into bench/.cache/quality/NAME (reused on the next run), then every
-judged query runs through `Repository.rank` as `insights eval` does. Prints one Markdown table and
-writes bench/results/quality.json.
+judged query runs through `Repository.rank` as `insights eval` does. The plain whole-document
+baseline (bench/baseline.py: bm25s, exact MiniLM, RRF k=60, no chunking) runs on the same folder in
+the same run, and each product row shows its nDCG@10 over the baseline's matching row. Prints one
+Markdown table and writes bench/results/quality.json.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import baseline
 from timing import machine_info, table, write_json
 
 from insights.config import Settings
@@ -25,6 +28,8 @@ from insights.search import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache" / "quality"
+#: The baseline row each product row is set beside.
+BASELINE_OF = {"keyword": "bm25", "semantic": "minilm", "hybrid": "rrf", "hybrid (rrf)": "rrf"}
 
 
 def collections(paths: list[Path]) -> list[Path]:
@@ -46,6 +51,7 @@ def score(folder: Path, limit_queries: int | None) -> dict[str, Any]:
         rrf = evaluate(repo, dataset, ("hybrid",), limit_queries, fusion="rrf")
         result["modes"]["hybrid (rrf)"] = rrf["modes"]["hybrid"]
         result["seconds"] = round(time.perf_counter() - started, 1)
+        result["baseline"] = baseline.score(folder, limit_queries)["modes"]
         return result
     finally:
         repo.close()
@@ -61,9 +67,12 @@ def main() -> None:
     rows = []
     for r in results:
         for mode, m in r["modes"].items():
+            plain = r["baseline"][BASELINE_OF[mode]]
             rows.append([r["dataset"], mode, r["queries"], m["ndcg@10"], m["halves"].get("a"), m["halves"].get("b"),
-                         m["recall@10"], m["recall@100"], m["mrr@10"], m["query_ms_p50"]])
-    print(table(["set", "mode", "queries", "nDCG@10", "half a", "half b", "R@10", "R@100", "MRR@10", "p50 ms"], rows))
+                         m["recall@100"], m["mrr@10"], m["query_ms_p50"], plain["ndcg@10"],
+                         f"{m['ndcg@10'] / plain['ndcg@10']:.3f}" if plain["ndcg@10"] else None])
+    print(table(["set", "mode", "queries", "nDCG@10", "half a", "half b", "R@100", "MRR@10", "p50 ms",
+                 "baseline", "ratio"], rows))
     for r in results:
         timing = f"ingest {r['ingest_seconds']} s" + (" (reused)" if r["reused"] else
                                                        f" ({r['passages_per_second']} passages/s)")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from insights.catalog import Catalog
+from insights.headings import Headings
 from insights.keyword import KeywordIndex
 from insights.store import Store
 from insights.vectors import VectorIndex
@@ -50,11 +51,16 @@ class Indexes:
 
     def keywords(self) -> KeywordIndex:
         """Return the BM25 index, rebuilt from the database's passages whenever they changed."""
-        return self._derived("keywords", lambda: KeywordIndex(*self.store.passage_texts(with_titles=True)))
+        return self._derived("keywords", lambda: KeywordIndex(*self.store.passage_texts(with_titles=True),
+                                                              sources=self.catalog().sources))
 
     def catalog(self) -> Catalog:
         """Return every passage's filter fields, reloaded whenever the database changed."""
         return self._derived("catalog", lambda: Catalog(self.store.db))
+
+    def headings(self) -> Headings:
+        """Return every passage's heading vector, reloaded whenever the database changed."""
+        return self._derived("headings", lambda: Headings(self.store.db))
 
     def _derived(self, name: str, build: Callable[[], Any]) -> Any:
         """Return an in-memory structure built from the database, rebuilding it when the generation moved."""

@@ -88,48 +88,55 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     return spans
 
 
-class KeywordIndex:
-    """BM25 scores for every passage; rebuilt from the database whenever it changes."""
+#: How much a passage's own coverage adds to its source's: enough to order a source's passages, too
+#: little to reorder sources (coverages are 0..1).
+TIE_BREAK = 1e-3
 
-    def __init__(self, ids: np.ndarray | list[int], texts: list[str]) -> None:
+
+class KeywordIndex:
+    """BM25 scores for every passage and for every passage's source; rebuilt from the database whenever it changes.
+
+    A source is what one record, row or speaker in a document says (see ``Catalog.sources``). A
+    passage is judged by its source's words: an abstract split in three still has all its words in
+    each part, so its second part is not scored as if the title and the first half were not there.
+    """
+
+    def __init__(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None = None) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.model: bm25s.BM25 | None = None
+        self.source_model: bm25s.BM25 | None = None
+        #: Each passage's row in ``source_model``, when some source holds more than one passage.
+        self.source_rows = np.zeros(0, dtype=np.int64)
         if len(texts):
             corpus = [terms(t) for t in texts]
-            self.model = bm25s.BM25(k1=K1, b=B)
-            self.model.index(_tokenized(corpus), show_progress=False)
+            self.model = _bm25(corpus)
+            # A source of many passages gets its own row; the lengths differ only if the database moved on.
+            if sources is not None and len(sources) == len(corpus) and len(np.unique(sources)) < len(corpus):
+                _, self.source_rows = np.unique(np.asarray(sources), return_inverse=True)
+                merged: list[list[str]] = [[] for _ in range(int(self.source_rows.max()) + 1)]
+                for row, words in zip(self.source_rows.tolist(), corpus, strict=True):
+                    merged[row] += words
+                self.source_model = _bm25(merged)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def scores(self, query: str) -> np.ndarray:
-        """Return the BM25 score of every passage (in ``ids`` order) for ``query``."""
-        if self.model is None:
-            return np.zeros(0, dtype=np.float32)
-        known = [t for t in terms(query) if t in self.model.vocab_dict]
-        if not known:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self.model.get_scores(known), dtype=np.float32)
+        """Return every passage's coverage of ``query`` (in ``ids`` order), 0..1, judged by its whole source.
 
-    def ideal(self, query: str) -> float:
-        """Return the sum over the query's words of the best score each word earns in any passage.
-
-        A passage's score over this is how much of the question, weighted by rarity, it covers. A word
-        no passage holds is the rarest of all: it counts with the weight of a word in no passage,
-        so a question in other words than the corpus's is seen as poorly covered.
+        Coverage is the BM25 score over the best the question could earn (``ideal``): how much of the
+        question, weighted by rarity, the text holds. It means the same on every question, so hybrid
+        search can weigh it against cosine similarity without stretching either.
         """
         if self.model is None:
-            return 0.0
-        vocab, postings = self.model.vocab_dict, self.model.scores
-        unseen = math.log(1 + (len(self.ids) + 0.5) / 0.5)  # Lucene's IDF at document frequency 0
-        total = 0.0
-        for term in terms(query):
-            if term in vocab:
-                token = vocab[term]
-                total += float(postings["data"][postings["indptr"][token] : postings["indptr"][token + 1]].max())
-            else:
-                total += unseen
-        return total
+            return np.zeros(0, dtype=np.float32)
+        query_terms = terms(query)
+        own = _coverage(self.model, query_terms)
+        if self.source_model is None:  # every source is one passage
+            return own
+        # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
+        # words break the tie (the exact-words search must land on the passage that holds them).
+        return _coverage(self.source_model, query_terms)[self.source_rows] + TIE_BREAK * own
 
     def containing_all(self, text: str) -> np.ndarray:
         """Return the ids of passages holding every content word of ``text`` (in any order or form)."""
@@ -167,6 +174,34 @@ class KeywordIndex:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         order = candidates[np.lexsort((self.ids[candidates], -scores[candidates]))]
         return [(int(self.ids[i]), float(scores[i])) for i in order]
+
+
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+    """Return a bm25s index (Lucene BM25, ``K1``, ``B``) over lists of stems."""
+    model = bm25s.BM25(k1=K1, b=B)
+    model.index(_tokenized(corpus), show_progress=False)
+    return model
+
+
+def _coverage(model: bm25s.BM25, query_terms: list[str]) -> np.ndarray:
+    """Return each document's BM25 score for the terms over the sum of the best score each term earns anywhere.
+
+    A term no document holds is the rarest of all: it counts with Lucene's IDF at document
+    frequency 0, so a question in other words than the corpus's is seen as poorly covered.
+    """
+    vocab, postings = model.vocab_dict, model.scores
+    count = int(postings["num_docs"])
+    ideal = 0.0
+    for term in query_terms:
+        if term in vocab:
+            token = vocab[term]
+            ideal += float(postings["data"][postings["indptr"][token] : postings["indptr"][token + 1]].max())
+        else:
+            ideal += math.log(1 + (count + 0.5) / 0.5)
+    known = [t for t in query_terms if t in vocab]
+    if not known or ideal <= 0:
+        return np.zeros(count, dtype=np.float32)
+    return (np.asarray(model.get_scores(known), dtype=np.float32) / ideal).astype(np.float32)
 
 
 def _tokenized(corpus: list[list[str]]) -> bm25s.tokenization.Tokenized:

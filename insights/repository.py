@@ -26,6 +26,7 @@ from insights.config import Settings
 from insights.embedder import Embedder, make_embedder
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
+from insights.headings import Headings, headings_of
 from insights.indexes import LOCK_FILE, Indexes
 from insights.ingestion import Batch, IngestReport, Prepared, Result, prepare
 from insights.keyword import KeywordIndex
@@ -95,6 +96,10 @@ class Repository:
     def catalog(self) -> Catalog:
         """Return every passage's filter fields, in step with the database."""
         return self.indexes.catalog()
+
+    def headings(self) -> Headings:
+        """Return every passage's heading vector, in step with the database."""
+        return self.indexes.headings()
 
     @contextmanager
     def _writing(self, wait: bool = True) -> Iterator[None]:
@@ -196,7 +201,11 @@ class Repository:
         """
         if not items:
             return False
-        vectors = self.embedder.encode([c.text for item in items for c in item.chunks])
+        texts = [c.text for item in items for c in item.chunks]
+        # Headings go through the model in the same call; one a stored document already has is not redone.
+        headings = self.store.missing_headings(headings_of(row for item in items for row in item.passage_rows()))
+        encoded = self.embedder.encode(texts + headings)
+        vectors, heading_vectors = encoded[: len(texts)], encoded[len(texts) :]
         with self._writing():
             self.check_model()
             self.index()  # in step with the database, so the write below can be applied to it
@@ -222,6 +231,7 @@ class Repository:
                     added.append((self.store.insert_passages(document_id, rows, block), block))
                     item.document_id = document_id
                     written.append(item)
+                self.store.add_headings(headings, heading_vectors)
                 if self.store.get_meta("model") is None:
                     self.store.set_meta("model", self.model)
                     self.store.set_meta("dimension", str(vectors.shape[1]))
@@ -267,9 +277,21 @@ class Repository:
                     if len(ids):
                         self.store.set_meta("dimension", str(vectors.shape[1]))
                     self.store.bump_generation()
+            self._embed_headings(re_embed)
             self.indexes.rebuild()
             self.indexes.save()
         return self.stats()
+
+    def _embed_headings(self, again: bool = False) -> None:
+        """Embed the headings that have no vector yet (all of them, ``again``): a repository from before headings."""
+        with self.store.transaction():
+            if again:
+                self.store.db.execute("DELETE FROM headings")
+            missing = self.store.missing_headings(headings_of(self.store.passage_rows()))
+            if missing:
+                self.store.add_headings(missing, self.embedder.encode(missing))
+            if missing or again:
+                self.store.bump_generation()
 
     def _collect_originals(self) -> None:
         """Delete kept originals no document refers to any more (left by updates, removals or crashes)."""
@@ -309,7 +331,7 @@ class Repository:
                                   within=within)
         self.check_model()
         return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters,
-                              depth, fusion, within)
+                              depth, fusion, within, self.headings())
 
     def scope(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
               depth: int = theming.DEPTH) -> list[int]:

@@ -14,6 +14,7 @@ from insights.catalog import Catalog
 from insights.citation import Cited
 from insights.embedder import Embedder
 from insights.filters import Filters
+from insights.headings import Headings
 from insights.keyword import KeywordIndex, highlight_spans, phrases
 from insights.store import Store
 from insights.vectors import VectorIndex
@@ -97,10 +98,19 @@ def with_phrases(ranking: list[tuple[int, float]], catalog: Catalog, quoted: tup
 
 
 def semantic_search(index: VectorIndex, query_vector: np.ndarray, allowed: np.ndarray | None,
-                    k: int) -> list[tuple[int, float]]:
-    """Return (passage id, cosine similarity) pairs, best first."""
+                    k: int, headings: Headings | None = None) -> list[tuple[int, float]]:
+    """Return (passage id, cosine similarity) pairs, best first: a passage's own, or its heading's if higher."""
     ids, scores = index.search(query_vector, k, allowed)
-    return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+    if headings is not None:
+        scores = np.maximum(scores, headings.similarity(query_vector, ids))
+    order = np.lexsort((ids, -scores))
+    return [(int(ids[i]), float(scores[i])) for i in order]
+
+
+def meaning(index: VectorIndex, headings: Headings | None, query_vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Return each passage's cosine similarity to the query: its own, or its heading's if higher."""
+    own = index.similarity(query_vector, ids)
+    return own if headings is None else np.maximum(own, headings.similarity(query_vector, ids))
 
 
 def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
@@ -112,24 +122,20 @@ def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def spread(scores: np.ndarray) -> np.ndarray:
-    """Rescale scores to 0..1 over the candidates (min-max)."""
-    low, high = float(scores.min()), float(scores.max())
-    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
-
-
-def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, keyword: np.ndarray, dense_confidence: float,
+def fuse_by_confidence(candidates: np.ndarray, dense: np.ndarray, coverage: np.ndarray, dense_confidence: float,
                        keyword_confidence: float) -> list[tuple[int, float]]:
-    """Blend both sides' rescaled scores, weighting each by its confidence on this question; best first.
+    """Blend both sides' scores on their own 0..1 scales, weighting each by its confidence on this question; best first.
 
-    Each side's confidence is how well its best candidate matches: for meaning, its cosine
-    similarity; for words, the share of the question's rarity-weighted words it holds. A question
-    answered by a near-paraphrase lets meaning lead; one whose rare exact terms are all found lets
-    words lead; so the weight follows each question instead of being one constant.
+    ``dense`` holds cosine similarities and ``coverage`` the share of the question's rarity-weighted
+    words a passage holds (BM25 over its ideal). Both already mean the same thing on every question,
+    so they are not stretched to 0..1 over the candidates: stretching made a near-tie on one side
+    look as decisive as a paraphrase found on the other. Each side's confidence is its best
+    candidate's score, so a question answered by a near-paraphrase lets meaning lead and one whose
+    rare exact terms are all found lets words lead.
     """
     total = dense_confidence + keyword_confidence
     weight = dense_confidence / total if total > 0 else 0.5
-    fused = weight * spread(dense) + (1 - weight) * spread(keyword)
+    fused = weight * np.maximum(dense, 0.0) + (1 - weight) * coverage
     order = np.lexsort((candidates, -fused))
     return [(int(candidates[i]), float(fused[i])) for i in order]
 
@@ -159,12 +165,14 @@ def mark(text: str, spans: list[tuple[int, int]], before: str = "**", after: str
 
 def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | None,
          embedder: Embedder | None, query: str, mode: str = "hybrid", filters: Filters | None = None,
-         depth: int = DEPTH, fusion: str = "confidence", within: np.ndarray | None = None) -> list[tuple[int, float]]:
+         depth: int = DEPTH, fusion: str = "confidence", within: np.ndarray | None = None,
+         headings: Headings | None = None) -> list[tuple[int, float]]:
     """Return every candidate for ``query`` as (passage id, score), best first, within the filters only.
 
     "Quoted phrases" in the query must appear in every candidate. Hybrid ranking fuses the two sides
     by ``fusion``: "confidence" (the default) or "rrf" (reciprocal rank fusion, kept for comparison).
-    ``within`` limits the candidates to these passage ids (a competitor's passages, say).
+    ``within`` limits the candidates to these passage ids (a competitor's passages, say); ``headings``
+    lets meaning score a passage by what it sits under too.
     """
     filters = filters or Filters()
     filters = replace(filters, contains=filters.contains + tuple(phrases(query)))
@@ -187,11 +195,11 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     # The filters and BM25 run on the second core while the model encodes the query on the first.
     pending = _pool.submit(keyword_side)
     vector = embedder.encode([query])[0]
-    allowed, ranking, bm25 = pending.result()
+    allowed, ranking, coverage = pending.result()
     k = depth if not quoted else 4 * depth
-    dense = with_phrases(semantic_search(index, vector, allowed, k), catalog, quoted, depth)
+    dense = with_phrases(semantic_search(index, vector, allowed, k, headings), catalog, quoted, depth)
     if quoted and len(dense) < depth and allowed is not None and k < len(allowed):
-        dense = with_phrases(semantic_search(index, vector, allowed, len(allowed)), catalog, quoted, depth)
+        dense = with_phrases(semantic_search(index, vector, allowed, len(allowed), headings), catalog, quoted, depth)
     if mode != "hybrid":
         return dense
     if keywords is None or not ranking:
@@ -200,9 +208,9 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
         return diversify(fuse([ranking, dense]), catalog)
     # Score every candidate of either side on both sides, so fusion compares like with like.
     candidates = np.asarray(list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in ranking])), dtype=np.int64)
-    ideal = keywords.ideal(query)
-    fused = fuse_by_confidence(candidates, index.similarity(vector, candidates), keywords.score_of(bm25, candidates),
-                               max(dense[0][1], 0.0) if dense else 0.0, ranking[0][1] / ideal if ideal else 0.0)
+    fused = fuse_by_confidence(candidates, meaning(index, headings, vector, candidates),
+                               keywords.score_of(coverage, candidates), max(dense[0][1], 0.0) if dense else 0.0,
+                               ranking[0][1])
     return diversify(fused, catalog)
 
 

@@ -104,6 +104,11 @@ CREATE TABLE IF NOT EXISTS embeddings (
     passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
     vector BLOB NOT NULL
 );
+-- One vector per distinct heading passages sit under (see insights/headings.py).
+CREATE TABLE IF NOT EXISTS headings (
+    text TEXT PRIMARY KEY,
+    vector BLOB NOT NULL
+);
 """
 
 DOCUMENT_COLUMNS = ("source", "filename", "format", "title", "kind", "date", "participant", "segment",
@@ -330,6 +335,28 @@ class Store:
             ((int(i), np.ascontiguousarray(v, dtype=np.float32).tobytes()) for i, v in zip(passage_ids, vectors,
                                                                                           strict=True)),
         )
+
+    def missing_headings(self, names: Iterable[str]) -> list[str]:
+        """Return the headings among ``names`` that have no stored vector yet, sorted."""
+        wanted = sorted(set(names))
+        known: set[str] = set()
+        for chunk in _batches(wanted):
+            marks = ",".join("?" * len(chunk))
+            known.update(r[0] for r in self.db.execute(f"SELECT text FROM headings WHERE text IN ({marks})", chunk))
+        return [name for name in wanted if name not in known]
+
+    def add_headings(self, names: Sequence[str], vectors: np.ndarray) -> None:
+        """Store heading vectors (inside the caller's transaction); a heading already held keeps its vector."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO headings (text, vector) VALUES (?, ?)",
+            ((name, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for name, v in zip(names, vectors,
+                                                                                           strict=True)),
+        )
+
+    def passage_rows(self) -> list[dict[str, Any]]:
+        """Return every passage's metadata and locator, enough to find its heading."""
+        return [{"metadata": json.loads(r[0]), "locator": json.loads(r[1])}
+                for r in self.db.execute("SELECT metadata, locator FROM passages")]
 
     def passage_texts(self, with_titles: bool = False) -> tuple[list[int], list[str]]:
         """Return every passage id and text (optionally after its document's title), in id order."""

@@ -66,7 +66,8 @@ def test_unchanged_files_are_skipped_without_embedding(data_dir: Path, notes: Pa
     repo = Repository(Settings(data_dir=data_dir, model="hashing"), embedder=embedder)
     repo.ingest([notes])
     first = embedder.texts
-    assert first == repo.store.counts()["passages"]
+    headings = repo.store.db.execute("SELECT count(*) FROM headings").fetchone()[0]
+    assert first == repo.store.counts()["passages"] + headings
     report = repo.ingest([notes])
     assert report.count("unchanged") == 3
     assert embedder.texts == first

@@ -202,8 +202,9 @@ class Repository:
         if not items:
             return False
         texts = [c.text for item in items for c in item.chunks]
+        rows_of = [item.passage_rows() for item in items]
         # Headings go through the model in the same call; one a stored document already has is not redone.
-        headings = self.store.missing_headings(headings_of(row for item in items for row in item.passage_rows()))
+        headings = self.store.missing_headings(headings_of(row for rows in rows_of for row in rows))
         encoded = self.embedder.encode(texts + headings)
         vectors, heading_vectors = encoded[: len(texts)], encoded[len(texts) :]
         with self._writing():
@@ -214,8 +215,7 @@ class Repository:
             written: list[Prepared] = []
             with self.store.transaction():
                 position = 0
-                for item in items:
-                    rows = item.passage_rows()
+                for item, rows in zip(items, rows_of, strict=True):
                     block = vectors[position : position + len(rows)]
                     position += len(rows)
                     # Another writer may have stored the same source since this file was read.

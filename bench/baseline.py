@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from insights import metrics
-from insights.evaluation import half, load_beir
+from insights.cli.evaluation import half, load_beir
+from insights.search import metrics
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "baseline"
 #: Documents each side ranks and fusion sees: a TREC run's depth, so RRF is not cut short.
@@ -59,7 +59,8 @@ def dense_rankings(name: str, texts: list[str], queries: list[str]) -> list[np.n
     """Return each query's cosine similarity to every document, with the bundled MiniLM (document vectors cached)."""
     from sentence_transformers import SentenceTransformer
 
-    from insights.embedder import DEFAULT_MODEL, _model_path
+    from insights.config import DEFAULT_MODEL
+    from insights.storage.embedder import _model_path
 
     model = SentenceTransformer(_model_path(DEFAULT_MODEL), device="cpu")
     digest = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:12]

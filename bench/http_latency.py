@@ -22,8 +22,7 @@ from corpus import questions
 from search_latency import build, timed
 from timing import machine_info, percentile, summary_ms, table, write_json
 
-from insights.config import Settings
-from insights.embedder import DEFAULT_MODEL
+from insights.config import DEFAULT_MODEL, Settings
 from insights.repository import Repository
 
 BENCH = Path(__file__).resolve().parent

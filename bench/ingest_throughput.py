@@ -19,17 +19,17 @@ import numpy as np
 from corpus import write_corpus
 from timing import machine_info, median, table, write_json
 
-from insights.config import Settings
-from insights.embedder import DEFAULT_MODEL, SentenceTransformerEmbedder
+from insights.config import DEFAULT_MODEL, Settings
+from insights.storage.embedder import SentenceTransformerEmbedder
 
 BIN = Path(sys.executable).parent
 #: What the CLI does before it reads a file: import itself, then load the model (torch included).
 PROBE = f"""
 import json, time
 t0 = time.perf_counter()
-import insights.cli
+import insights.cli.main
 t1 = time.perf_counter()
-from insights.embedder import make_embedder
+from insights.storage.embedder import make_embedder
 make_embedder({DEFAULT_MODEL!r})
 t2 = time.perf_counter()
 print(json.dumps({{"import_s": t1 - t0, "model_load_s": t2 - t1}}))

@@ -21,10 +21,10 @@ from typing import Any
 import baseline
 from timing import machine_info, table, write_json
 
+from insights.cli.evaluation import evaluate, load_beir, settings_for
 from insights.config import Settings
-from insights.evaluation import evaluate, load_beir, settings_for
 from insights.repository import Repository
-from insights.search import MODES
+from insights.search.engine import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache" / "quality"

@@ -17,12 +17,12 @@ from corpus import questions, synthetic_documents
 from threadpoolctl import threadpool_limits
 from timing import machine_info, summary_ms, table, write_json
 
-from insights.config import Settings
-from insights.embedder import DEFAULT_MODEL, Embedder, make_embedder
+from insights.config import DEFAULT_MODEL, Settings
 from insights.filters import Filters
 from insights.repository import Repository
-from insights.search import DEPTH
-from insights.store import Store
+from insights.search.engine import DEPTH
+from insights.storage.embedder import Embedder, make_embedder
+from insights.storage.store import Store
 
 DIMENSION = 384
 FILTER = Filters(kind=("interview",))

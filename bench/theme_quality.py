@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "insights-bench-demo")
     args = parser.parse_args()
-    from insights import demo
+    from insights.cli import demo
 
     repo = Repository(Settings.from_env(data_dir=args.data_dir))
     demo.build(repo)

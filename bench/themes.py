@@ -33,7 +33,7 @@ from insights import demo  # noqa: E402
 from insights import themes as theming  # noqa: E402
 from insights.config import Settings  # noqa: E402
 from insights.repository import Repository  # noqa: E402
-from insights.store import DOCUMENT_COLUMNS, Store  # noqa: E402
+from insights.storage.store import DOCUMENT_COLUMNS, Store  # noqa: E402
 
 #: Noise added to each repeated vector: cosine to its original lands near 0.9.
 JITTER = 0.025

@@ -14,7 +14,7 @@ from insights.config import Settings
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the web app over one repository."""
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=_templates(), static_folder="web/static")
     settings = Settings.from_env()
     app.config.from_mapping(
         DATA_DIR=str(settings.data_dir),
@@ -37,6 +37,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app, Settings.from_env(data_dir=data_dir, model=app.config["MODEL"]))
     return app
+
+
+def _templates() -> str:
+    """Return the Jinja templates folder: inside an installed wheel, else at the top of the checkout."""
+    here = Path(__file__).resolve().parent
+    bundled = here / "templates"
+    return str(bundled if bundled.is_dir() else here.parent / "templates")
 
 
 def _secret_key(data_dir: Path) -> str:

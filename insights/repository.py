@@ -18,21 +18,21 @@ import numpy as np
 from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, discover
-from insights import search as searching
-from insights import themes as theming
-from insights.atomic import atomic_write
-from insights.catalog import Catalog
 from insights.config import Settings
-from insights.embedder import Embedder, make_embedder
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
-from insights.headings import Headings, headings_of
-from insights.indexes import LOCK_FILE, Indexes
-from insights.ingestion import Batch, IngestReport, Prepared, Result, prepare
-from insights.keyword import KeywordIndex
-from insights.saved import SavedInsights
-from insights.store import Store
-from insights.vectors import VectorIndex
+from insights.saved.collection import SavedInsights
+from insights.search import engine as searching
+from insights.storage.atomic import atomic_write
+from insights.storage.catalog import Catalog
+from insights.storage.embedder import Embedder, make_embedder
+from insights.storage.headings import Headings, headings_of
+from insights.storage.indexes import LOCK_FILE, Indexes
+from insights.storage.ingestion import Batch, IngestReport, Prepared, Result, prepare
+from insights.storage.keyword import KeywordIndex
+from insights.storage.store import Store
+from insights.storage.vectors import VectorIndex
+from insights.synthesis import themes as theming
 
 #: How long a request thread tries for the write lock before answering "busy" (seconds).
 BUSY_SECONDS = 2.0

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from insights import create_app, jobs
+from insights import create_app
+from insights.web import jobs
 
 DANA = (
     "---\ntitle: Interview with Dana\nkind: interview\nparticipant: P01 Dana\nsegment: SMB\n"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
-from insights.cli import cli
+from insights.cli.main import cli
 from insights.config import Settings
 from insights.repository import Repository
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from insights.cli import cli
+from insights.cli.main import cli
 
 COMMANDS = sorted(cli.commands)
 

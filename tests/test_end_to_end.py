@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from insights.cli import cli
+from insights.cli.main import cli
 
 pytestmark = pytest.mark.slow
 

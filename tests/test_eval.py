@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from insights import metrics
-from insights.cli import cli
+from insights.cli.main import cli
+from insights.search import metrics
 
 # -- metrics, against values worked out by hand ---------------------------------------------
 

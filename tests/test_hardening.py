@@ -21,9 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from insights import create_app, jobs
+from insights import create_app
 from insights.config import Settings
 from insights.repository import Repository
+from insights.web import jobs
 
 NOTE = b"# Notes\n\nThe geofence rejected me at the door, twice, before my shift.\n"
 
@@ -537,7 +538,7 @@ def test_oversized_tags_are_refused_on_the_api_and_the_page(page_client):
 
 
 def test_an_oversized_cli_flag_fails_once_before_reading_any_file(runner, notes):
-    from insights.cli import cli
+    from insights.cli.main import cli
 
     result = runner.invoke(cli, ["ingest", str(notes), "--participant", "P" * 200_000])
     assert result.exit_code == 2

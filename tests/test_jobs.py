@@ -6,9 +6,9 @@ import io
 import time
 from pathlib import Path
 
-from insights import jobs
 from insights.config import Settings
 from insights.repository import Repository
+from insights.web import jobs
 
 
 def wait_until_finished(repo: Repository, batch_id: int, seconds: float = 30) -> dict:

@@ -29,7 +29,7 @@ from ingest.metadata import (
 from ingest.model import DocumentBuilder
 from ingest.parsers import ParseOptions, get_parser
 from ingest.parsers.tabular import MAX_COLUMNS
-from insights.cli import cli
+from insights.cli.main import cli
 from insights.config import Settings
 from insights.repository import Repository
 
@@ -344,7 +344,7 @@ def test_parse_errors_list_a_hostile_header_briefly() -> None:
 
 
 def test_an_evaluation_corpus_is_one_file_of_many_records_and_is_not_capped(tmp_path: Path) -> None:
-    from insights.evaluation import document_ids, ingest, load_beir, settings_for
+    from insights.cli.evaluation import document_ids, ingest, load_beir, settings_for
 
     beir = tmp_path / "beir"
     beir.mkdir()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from insights.cli import cli
+from insights.cli.main import cli
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from insights.repository import Repository
-from insights.search import fuse_by_confidence
+from insights.search.engine import fuse_by_confidence
 
 FILLER = " ".join(f"filler{n}" for n in range(60))
 

@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markdown_it import MarkdownIt
 
-from insights import create_app, jobs
+from insights import create_app
+from insights.web import jobs
 
 #: RIGHT-TO-LEFT OVERRIDE: reverses the text after it until the end of its paragraph or isolate.
 RLO = "\u202e"

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from insights.config import Settings
-from insights.embedder import HashingEmbedder
 from insights.errors import DocumentNotFound, ModelMismatch
 from insights.filters import Filters
 from insights.repository import Repository
-from insights.vectors import MANIFEST_FILE
+from insights.storage.embedder import HashingEmbedder
+from insights.storage.vectors import MANIFEST_FILE
 
 
 class CountingEmbedder(HashingEmbedder):

@@ -13,8 +13,8 @@ import pytest
 from insights.config import Settings
 from insights.errors import InsightNotFound, InsightsError
 from insights.repository import Repository
-from insights.saved import EvidenceSource
-from insights.writeup import to_markdown
+from insights.saved.collection import EvidenceSource
+from insights.saved.writeup import to_markdown
 
 SENTENCE = "The app keeps logging me out every morning, so I sign in again before each shift."
 #: The whole passage: the heading and the paragraph under it.
@@ -218,7 +218,7 @@ STALLED_SAVE = """
 import sys, time
 from insights.config import Settings
 from insights.repository import Repository
-from insights.saved import EvidenceSource
+from insights.saved.collection import EvidenceSource
 
 repo = Repository(Settings(data_dir=sys.argv[1], model="hashing"))
 ids = [int(i) for i in sys.argv[2:]]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from insights.cli import cli
+from insights.cli.main import cli
 
 
 def invoke(runner: CliRunner, *args: str, code: int = 0):

@@ -13,8 +13,9 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from insights import create_app, jobs
+from insights import create_app
 from insights.repository import Repository
+from insights.web import jobs
 
 XSS = '<script>alert("x")</script>'
 SENTENCE = "The app keeps logging me out every morning, so I sign in again before each shift."

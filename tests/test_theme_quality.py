@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from insights import demo
+from insights.cli import demo
 from insights.config import Settings
 from insights.repository import Repository
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from insights import create_app
-from insights.cli import cli
+from insights.cli.main import cli
 from insights.errors import NotFound
 from insights.filters import Filters
 from insights.repository import Repository
@@ -175,7 +175,7 @@ def test_interviewer_prompts_lead_to_answers_but_are_not_evidence(repo: Reposito
 
 
 def test_labels_are_the_terms_that_set_a_group_apart() -> None:
-    from insights.labels import distinctive_terms
+    from insights.synthesis.labels import distinctive_terms
 
     texts = ["payroll export really drops overtime", "payroll export really misses overtime",
              "mobile session expired", "mobile session expired twice", "schedule is fine"]
@@ -234,7 +234,7 @@ def test_cli_bad_input_is_one_clear_line(runner: CliRunner, research: Path, args
 
 
 def test_competitors_are_found_by_field_by_record_column_and_by_name(rivals: Repository) -> None:
-    from insights import competitors
+    from insights.synthesis import competitors
 
     # The analysis is filed under RotaMate; R1, R2 name it in their product column, R4 in its text.
     assert competitors.overview(rivals) == [{"name": "RotaMate", "customer_passages": 3, "analysis_passages": 3}]
@@ -246,7 +246,7 @@ def test_competitors_are_found_by_field_by_record_column_and_by_name(rivals: Rep
 
 
 def test_compare_us_with_a_competitor_on_a_question(rivals: Repository) -> None:
-    from insights import competitors
+    from insights.synthesis import competitors
 
     comparison = competitors.compare(rivals, "overtime reports", "us", "RotaMate")
     assert comparison.left.name == "us" and comparison.right.name == "RotaMate"

@@ -12,8 +12,9 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from insights import create_app, jobs
+from insights import create_app
 from insights.repository import Repository
+from insights.web import jobs
 
 XSS = '<script>alert("x")</script> <img src=x onerror="alert(1)">'
 

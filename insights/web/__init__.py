@@ -8,9 +8,9 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from insights.config import Settings
-from insights.jobs import Worker
 from insights.repository import Repository
 from insights.web.guard import init_guard
+from insights.web.jobs import Worker
 from insights.web.params import MAX_ID
 
 csrf = CSRFProtect()

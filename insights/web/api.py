@@ -8,11 +8,10 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from ingest.errors import MetadataError
-from insights import competitors as rivals
-from insights import jobs
 from insights.errors import Busy, ConfigError, DocumentNotFound, InsightNotFound, InsightsError, ModelMismatch, NotFound
 from insights.filters import Filters
-from insights.web import get_repository
+from insights.synthesis import competitors as rivals
+from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
 from insights.web.openapi import openapi_document

@@ -6,8 +6,8 @@ from typing import Any
 
 from ingest.metadata import KINDS
 from ingest.parsers import supported_suffixes
-from insights.jobs import FINAL, QUEUED, RUNNING
-from insights.search import MODES
+from insights.search.engine import MODES
+from insights.web.jobs import FINAL, QUEUED, RUNNING
 
 Schema = dict[str, Any]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from insights.evidence import STATUSES
-from insights.saved import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE
+from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE
+from insights.saved.evidence import STATUSES
 from insights.web.openapi import (
     INTEGER,
     OBJECT,

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from ingest.errors import MetadataError
 from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from insights.filters import Filters
-from insights.search import MODES
+from insights.search.engine import MODES
 
 #: Filter parameters, as they appear in URLs.
 FILTER_FIELDS = ("kind", "tag", "participant", "segment", "competitor", "author", "document")

@@ -9,11 +9,11 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from insights import search as searching
 from insights.errors import InsightNotFound, InsightsError
-from insights.saved import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
+from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
+from insights.saved.writeup import to_markdown
+from insights.search import engine as searching
 from insights.web import get_repository
-from insights.writeup import to_markdown
 
 bp = Blueprint("saved", __name__, url_prefix="/insights")
 

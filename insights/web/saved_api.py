@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from insights.saved import EvidenceSource
+from insights.saved.collection import EvidenceSource
+from insights.saved.writeup import to_markdown
 from insights.web import get_repository
 from insights.web.api import bp
 from insights.web.params import MAX_ID, BadRequest, json_body
-from insights.writeup import to_markdown
 
 EVIDENCE_EXAMPLE = '{"passage_id": 42} or {"passage_id": 42, "quote": "an exact excerpt"}'
 

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from insights import exports
 from insights.errors import InsightsError
-from insights.search import Hit
+from insights.search import exports
+from insights.search.engine import Hit
 from insights.web import get_repository
 from insights.web.params import FILTER_FIELDS, BadRequest, search_params
 

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, render_template, request
 
 from ingest.metadata import KINDS
-from insights import competitors as rivals
 from insights.errors import InsightsError, NotFound
 from insights.filters import Filters
-from insights.search import MODES
+from insights.search.engine import MODES
+from insights.synthesis import competitors as rivals
 from insights.web import get_repository
 from insights.web.params import BadRequest, filters_from
 

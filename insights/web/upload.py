@@ -13,9 +13,8 @@ from werkzeug.wrappers import Response
 
 from ingest.metadata import KINDS
 from ingest.parsers import sniff, supported_suffixes
-from insights import jobs
 from insights.errors import DocumentNotFound
-from insights.web import get_repository
+from insights.web import get_repository, jobs
 from insights.web.params import BadRequest, batch_metadata, parse_id
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from insights import metrics
 from insights.config import Settings
 from insights.errors import InsightsError
 from insights.repository import Repository
-from insights.search import MODES
+from insights.search import metrics
+from insights.search.engine import MODES
 
 #: Passages ranked per query: deep enough to fill Recall@100 with distinct documents.
 DEPTH = 300

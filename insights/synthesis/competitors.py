@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from insights import search as searching
-from insights import themes as theming
 from insights.errors import InsightsError, NotFound
-from insights.search import Hit
+from insights.search import engine as searching
+from insights.search.engine import Hit
+from insights.synthesis import themes as theming
 
 if TYPE_CHECKING:
     from insights.repository import Repository

@@ -15,7 +15,7 @@ from ingest.model import Chunk, ParsedDocument
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, parse_source, read_source
 from insights.config import Settings
-from insights.store import Store
+from insights.storage.store import Store
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from insights.catalog import Catalog
-from insights.citation import Cited
-from insights.embedder import Embedder
 from insights.filters import Filters
-from insights.headings import Headings
-from insights.keyword import KeywordIndex, highlight_spans, phrases
-from insights.store import Store
-from insights.vectors import VectorIndex
+from insights.search.citation import Cited
+from insights.storage.catalog import Catalog
+from insights.storage.embedder import Embedder
+from insights.storage.headings import Headings
+from insights.storage.keyword import KeywordIndex, highlight_spans, phrases
+from insights.storage.store import Store
+from insights.storage.vectors import VectorIndex
 
 MODES = ("hybrid", "semantic", "keyword")
 FUSIONS = ("confidence", "rrf")

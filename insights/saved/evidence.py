@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from insights.citation import Cited
+from insights.search.citation import Cited
 
 #: The quote is still in its document at the saved offsets.
 OK = "ok"

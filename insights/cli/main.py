@@ -12,16 +12,16 @@ import click
 from ingest.errors import MetadataError
 from ingest.metadata import KINDS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
-from insights import exports
-from insights.atomic import atomic_write
+from insights.cli.console import Context, handle_errors, json_option, print_json
+from insights.cli.saved import insight
 from insights.config import Settings
-from insights.console import Context, handle_errors, json_option, print_json
 from insights.filters import Filters
-from insights.ingestion import IngestReport
 from insights.repository import Repository
-from insights.saved_cli import insight
-from insights.search import FUSIONS, MODES, mark
-from insights.themes import Theme
+from insights.search import exports
+from insights.search.engine import FUSIONS, MODES, mark
+from insights.storage.atomic import atomic_write
+from insights.storage.ingestion import IngestReport
+from insights.synthesis.themes import Theme
 
 
 def validate_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -245,7 +245,7 @@ def competitors(obj: Context, names: tuple[str, ...], query: str, as_json: bool)
 
     Example: insights competitors us RotaMate --query "what do they say about pricing?"
     """
-    from insights import competitors as rivals
+    from insights.synthesis import competitors as rivals
 
     if len(names) > 2:
         raise click.UsageError("give at most two names: NAME to see one, NAME OTHER --query Q to compare")
@@ -397,7 +397,7 @@ def demo(obj: Context, corpus: Path | None, no_serve: bool, host: str, port: int
 
     Example: insights --data-dir demo-data demo --port 8000
     """
-    from insights import demo as demo_corpus
+    from insights.cli import demo as demo_corpus
 
     folder = corpus or demo_corpus.CORPUS
     if not folder.is_dir():
@@ -474,7 +474,7 @@ def eval_command(obj: Context, directory: Path, mode: str, limit_queries: int | 
     """
     import tempfile
 
-    from insights.evaluation import evaluate, load_beir, settings_for
+    from insights.cli.evaluation import evaluate, load_beir, settings_for
 
     dataset = load_beir(directory)
     modes = MODES if mode == "all" else (mode,)

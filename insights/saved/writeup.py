@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from insights.exports import md_heading, md_line, md_text
-from insights.saved import Insight
+from insights.saved.collection import Insight
+from insights.search.exports import md_heading, md_line, md_text
 
 
 def to_markdown(insight: Insight) -> str:

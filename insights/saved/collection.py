@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from insights.errors import InsightNotFound, InsightsError
-from insights.evidence import STATUSES, Evidence, resolve, snapshot
-from insights.store import Store
+from insights.saved.evidence import STATUSES, Evidence, resolve, snapshot
+from insights.storage.store import Store
 
 #: Longest title and summary, in characters: a title is one line, a summary a few paragraphs.
 MAX_TITLE = 200

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from insights.console import Context, handle_errors, json_option, print_json
+from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.errors import InsightsError
-from insights.evidence import Evidence
-from insights.saved import EvidenceSource, Insight
-from insights.search import MODES
-from insights.writeup import to_markdown
+from insights.saved.collection import EvidenceSource, Insight
+from insights.saved.evidence import Evidence
+from insights.saved.writeup import to_markdown
+from insights.search.engine import MODES
 
 
 @click.group()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from insights.ingestion import IngestReport
 from insights.repository import Repository
+from insights.storage.ingestion import IngestReport
 
 #: The demo corpus, next to the package in a checkout of the repository.
-CORPUS = Path(__file__).resolve().parent.parent / "examples" / "demo"
+CORPUS = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
 #: How a research team would file each folder: the batch metadata given at upload.
 BATCHES: dict[str, dict[str, Any]] = {

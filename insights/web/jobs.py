@@ -14,9 +14,9 @@ from pathlib import Path, PurePath
 from typing import IO, Any
 
 from ingest.parsers import ParseOptions
-from insights.atomic import atomic_write
 from insights.errors import DocumentNotFound
 from insights.repository import Repository
+from insights.storage.atomic import atomic_write
 
 log = logging.getLogger(__name__)
 

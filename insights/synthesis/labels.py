@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from insights.keyword import words_and_terms
+from insights.storage.keyword import words_and_terms
 
 #: Distinctive terms per label.
 LABEL_TERMS = 3

@@ -14,11 +14,11 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from insights import labels
 from insights.errors import NotFound
 from insights.filters import Filters
-from insights.search import Hit, hydrate
-from insights.store import Store
+from insights.search.engine import Hit, hydrate
+from insights.storage.store import Store
+from insights.synthesis import labels
 
 #: Average-linkage cosine distance at which groups stop merging; measured on the demo by bench/theme_quality.py.
 DISTANCE = 0.72

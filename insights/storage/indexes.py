@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from insights.catalog import Catalog
-from insights.headings import Headings
-from insights.keyword import KeywordIndex
-from insights.store import Store
-from insights.vectors import VectorIndex
+from insights.storage.catalog import Catalog
+from insights.storage.headings import Headings
+from insights.storage.keyword import KeywordIndex
+from insights.storage.store import Store
+from insights.storage.vectors import VectorIndex
 
 #: The single-writer lock file in the data folder.
 LOCK_FILE = "write.lock"

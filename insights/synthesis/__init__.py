@@ -1,0 +1,1 @@
+"""Synthesis across documents: themes and their labels, competitors and comparisons."""

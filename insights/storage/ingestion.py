@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -126,7 +126,7 @@ def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], s
     ``name`` is the file's name as its owner knows it, when ``path`` is only where it is parked.
     """
     name = name or path.name
-    options = ParseOptions(name=name, text_column=options.text_column, text_field=options.text_field)
+    options = replace(options, name=name)
     try:
         source = read_source(path, options, int(settings.max_file_mb * 1_000_000))
         if callable(source_key):

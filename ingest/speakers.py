@@ -91,6 +91,8 @@ def decide_roles(doc: ParsedDocument, names: list[str], given: list[str], filena
     if named:
         return {n: roles.get(n, INTERVIEWER) for n in names}
     undecided = [n for n in names if n not in roles]
+    if INTERVIEWER in roles.values():  # the asking side is known: everyone else answers
+        return {n: roles.get(n, PARTICIPANT) for n in names}
     share = _question_share(doc)
     for name in undecided:
         others_answer = any(share.get(other, 0.0) < MOSTLY_ASKS for other in names if other != name)

@@ -339,7 +339,8 @@ class Repository:
         if query.strip():
             return [i for i, _ in self.rank(query, mode, filters, depth)][:depth]
         catalog = self.catalog()
-        return (catalog.allowed(filters) if filters else catalog.ids).tolist()
+        # Browsing keeps interviewers' prompts: themes cluster them with their answers, never count them.
+        return catalog.allowed(filters or Filters(), prompts=True).tolist()
 
     def themes(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
                quotes: int = theming.QUOTES, theme: int | None = None) -> theming.ThemeReport:

@@ -78,8 +78,8 @@ def allowed_ids(catalog: Catalog, filters: Filters, keywords: KeywordIndex | Non
         return allowed
     candidates = keywords.containing_all(" ".join(filters.contains)) if keywords is not None else catalog.ids
     if allowed is not None:
-        candidates = np.intersect1d(candidates, allowed, assume_unique=True)
-    return candidates
+        return np.intersect1d(candidates, allowed, assume_unique=True)
+    return np.setdiff1d(candidates, catalog.prompts, assume_unique=True)
 
 
 def with_phrases(ranking: list[tuple[int, float]], catalog: Catalog, quoted: tuple[str, ...],
@@ -98,9 +98,10 @@ def with_phrases(ranking: list[tuple[int, float]], catalog: Catalog, quoted: tup
 
 
 def semantic_search(index: VectorIndex, query_vector: np.ndarray, allowed: np.ndarray | None,
-                    k: int, headings: Headings | None = None) -> list[tuple[int, float]]:
+                    k: int, headings: Headings | None = None,
+                    excluded: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Return (passage id, cosine similarity) pairs, best first: a passage's own, or its heading's if higher."""
-    ids, scores = index.search(query_vector, k, allowed)
+    ids, scores = index.search(query_vector, k, allowed, excluded)
     if headings is not None:
         scores = np.maximum(scores, headings.similarity(query_vector, ids))
     order = np.lexsort((ids, -scores))
@@ -181,12 +182,13 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]], np.ndarray]:
         allowed = allowed_ids(catalog, filters, keywords)
         if within is not None:
-            allowed = within if allowed is None else np.intersect1d(allowed, within)
+            allowed = np.setdiff1d(within, catalog.prompts) if allowed is None else np.intersect1d(allowed, within)
         if mode == "semantic" or keywords is None:
             return allowed, [], np.zeros(0, dtype=np.float32)
         scores = keywords.scores(query)
         # With a phrase to check, rank every word-holding passage, then check from the top down.
-        ranking = keywords.top(scores, len(allowed) if quoted and allowed is not None else depth, allowed)
+        ranking = keywords.top(scores, len(allowed) if quoted and allowed is not None else depth, allowed,
+                               catalog.prompts)
         return allowed, with_phrases(ranking, catalog, quoted, depth), scores
 
     if mode == "keyword":
@@ -197,7 +199,8 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     vector = embedder.encode([query])[0]
     allowed, ranking, coverage = pending.result()
     k = depth if not quoted else 4 * depth
-    dense = with_phrases(semantic_search(index, vector, allowed, k, headings), catalog, quoted, depth)
+    # Interviewers' prompts are never hits; filters already leave them out, so only the unfiltered case excludes them.
+    dense = with_phrases(semantic_search(index, vector, allowed, k, headings, catalog.prompts), catalog, quoted, depth)
     if quoted and len(dense) < depth and allowed is not None and k < len(allowed):
         dense = with_phrases(semantic_search(index, vector, allowed, len(allowed), headings), catalog, quoted, depth)
     if mode != "hybrid":

@@ -15,7 +15,9 @@ _QUERY = """
 SELECT p.id, p.document_id, lower(d.kind), lower(coalesce(p.participant, d.participant)),
        lower(coalesce(p.segment, d.segment)), lower(coalesce(p.competitor, d.competitor)), lower(d.author),
        coalesce(p.date, d.date), p.text,
-       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line'))
+       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line')),
+       json_extract(p.locator, '$.role') = 'interviewer'
+
 FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id
 """
 _FIELDS = ("kind", "participant", "segment", "competitor", "author")
@@ -26,7 +28,7 @@ class Catalog:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         rows = db.execute(_QUERY).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 10
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 11
         self.ids = np.asarray(columns[0], dtype=np.int64)
         self.documents = np.asarray(columns[1], dtype=np.int64)
         self.codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
@@ -46,6 +48,9 @@ class Catalog:
             (speakers.setdefault(key, len(speakers))
              for key in zip(columns[1], participants.tolist(), columns[9], strict=True)),
             dtype=np.int64, count=len(rows))
+        # An interviewer's turns prompt the answers but are never a hit themselves (see ingest/speakers.py).
+        self.is_prompt = np.asarray([bool(v) for v in columns[10]], dtype=bool)
+        self.prompts = self.ids[self.is_prompt]
         self.tags: dict[str, list[int]] = defaultdict(list)
         for document_id, tag in db.execute("SELECT document_id, lower(tag) FROM tags"):
             self.tags[tag].append(document_id)
@@ -69,9 +74,9 @@ class Catalog:
                 if at < len(self.texts) and self.ids[at] == i and all(p in self.texts[at] for p in wanted)]
         return np.asarray(keep, dtype=np.int64)
 
-    def allowed(self, filters: Filters) -> np.ndarray:
-        """Return the ids of the passages the filters allow (phrase checks excepted)."""
-        mask = np.ones(len(self.ids), dtype=bool)
+    def allowed(self, filters: Filters, prompts: bool = False) -> np.ndarray:
+        """Return the ids of the passages the filters allow (phrase checks excepted), prompts only if asked."""
+        mask = np.ones(len(self.ids), dtype=bool) if prompts else ~self.is_prompt
         for name in _FIELDS:
             wanted = getattr(filters, name)
             if wanted:

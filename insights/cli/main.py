@@ -164,6 +164,8 @@ def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_j
         click.echo("No passages match." + (" Try removing a filter." if filters else ""))
     for rank, hit in enumerate(hits, offset + 1):
         click.echo(f"{rank}. {click.style(hit.title, bold=True)} [{hit.kind}] {hit.place}")
+        if hit.locator.get("prompt"):
+            click.echo("   asked: " + str(hit.locator["prompt"]))
         quote = mark(hit.text, hit.highlights, "\x1b[1m", "\x1b[22m") if sys.stdout.isatty() else hit.text
         click.echo("   “" + " ".join(quote.split()) + "”")
         click.echo(f"   document {hit.document_id}, chars {hit.char_start}–{hit.char_end}, score {hit.score:.4f}\n")

@@ -306,6 +306,8 @@ def _paths() -> dict[str, Any]:
                     "competitor": STRING,
                     "author": STRING,
                     "date": {**STRING, "description": DATE_RULE},
+                    "interviewer": {**STRING, "description": "Who asks in these transcripts (names separated by "
+                                                             "commas); recognised by label and behaviour if unset."},
                     "text_column": {**STRING, "description": "The CSV column holding free text; detected if unset."},
                     "text_field": {**STRING, "description": "The JSON Lines field with free text; detected if unset."},
                     "replace": {**INTEGER, "description": "The id of the document this one file is a new version "

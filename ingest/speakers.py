@@ -68,6 +68,12 @@ def assign_roles(doc: ParsedDocument, interviewers: Iterable[str] = (), filename
     return replace(doc, sections=tuple(sections), metadata=metadata)
 
 
+def in_context(text: str, locator: dict[str, object]) -> str:
+    """Return a passage as it is read for meaning and words: an answer after the question that led to it."""
+    prompt = locator.get("prompt")
+    return f"{prompt}\n{text}" if isinstance(prompt, str) and prompt else text
+
+
 def decide_roles(doc: ParsedDocument, names: list[str], given: list[str], filename: str = "") -> dict[str, str]:
     """Return each speaker's role: named, labelled, or (failing both) by who mostly asks.
 

@@ -18,6 +18,7 @@ import numpy as np
 from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, discover
+from ingest.speakers import in_context
 from insights.config import Settings
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
@@ -201,7 +202,7 @@ class Repository:
         """
         if not items:
             return False
-        texts = [c.text for item in items for c in item.chunks]
+        texts = [in_context(c.text, c.locator) for item in items for c in item.chunks]
         rows_of = [item.passage_rows() for item in items]
         # Headings go through the model in the same call; one a stored document already has is not redone.
         headings = self.store.missing_headings(headings_of(row for rows in rows_of for row in rows))

@@ -15,7 +15,8 @@ _QUERY = """
 SELECT p.id, p.document_id, lower(d.kind), lower(coalesce(p.participant, d.participant)),
        lower(coalesce(p.segment, d.segment)), lower(coalesce(p.competitor, d.competitor)), lower(d.author),
        coalesce(p.date, d.date), p.text,
-       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line')),
+       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line'),
+                json_extract(p.locator, '$.prompt'), json_extract(p.locator, '$.time')),
        json_extract(p.locator, '$.role') = 'interviewer'
 
 FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id
@@ -41,7 +42,9 @@ class Catalog:
         self.dates = np.asarray([d or "" for d in columns[7]], dtype=str)
         # Lower-cased texts for "quoted phrase" checks: a substring test beats reading rows back.
         self.texts = [t.lower() for t in columns[8]]
-        # Who is speaking: one participant in one document, or one record (row, line) of a table.
+        # Who is speaking: one participant in one document, one record (row, line) of a table, or one
+        # exchange of a transcript (the answers to one prompt; a prompt stands alone): an interview
+        # covers many topics, and an answer earns no credit for words said about another.
         speakers: dict[tuple[int, int, Any], int] = {}
         participants = self.codes["participant"][1]
         self.sources = np.fromiter(

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 #: Where a passage's heading is found, first match wins: a record's headline fields (as the JSON
-#: Lines and CSV parsers lead its text with them), then the interviewer's question an answer
-#: follows, then the section's heading path in the locator.
+#: Lines and CSV parsers lead its text with them), then the section's heading path in the locator.
+#: (An answer's prompt is no heading: it is read with the answer, in one vector.)
 HEADLINE_KEYS = ("title", "subject", "headline")
-LOCATOR_KEYS = ("prompt", "heading")
+LOCATOR_KEYS = ("heading",)
 
 _QUERY = f"""
 SELECT id, {", ".join(f"json_extract(metadata, '$.{key}')" for key in HEADLINE_KEYS)},

@@ -359,13 +359,13 @@ class Store:
                 for r in self.db.execute("SELECT metadata, locator FROM passages")]
 
     def passage_texts(self, with_titles: bool = False) -> tuple[list[int], list[str]]:
-        """Return every passage id and text (optionally after its document's title and its prompt), in id order.
+        """Return every passage id and text as it is read (after its prompt), optionally after its document's title.
 
-        An answer's words are read with the question that led to it: "it's a mess" answers "mobile app
-        complaints" when the interviewer asked about the mobile app.
+        An answer is read with the question that led to it (see ``ingest.speakers.in_context``): "it's
+        a mess" answers "mobile app complaints" when the interviewer asked about the mobile app.
         """
-        prompt = "coalesce(json_extract(p.locator, '$.prompt') || char(10), '')"
-        text = f"d.title || char(10) || {prompt} || p.text" if with_titles else "p.text"
+        text = "coalesce(json_extract(p.locator, '$.prompt') || char(10), '') || p.text"
+        text = f"d.title || char(10) || {text}" if with_titles else text
         rows = self.db.execute(
             f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"
         ).fetchall()

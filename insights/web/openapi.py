@@ -158,7 +158,9 @@ SCHEMAS: dict[str, Schema] = {
         "score": {"type": "number", "description": "Higher is better; comparable only within one search."},
         "char_start": INTEGER,
         "char_end": INTEGER,
-        "locator": {**OBJECT, "description": "Where in the source: heading, page, row, speaker or timestamp."},
+        "locator": {**OBJECT, "description": "Where in the source: heading, page, row, speaker or time; in a "
+                                             "transcript also role (interviewer or participant) and, on an "
+                                             "answer, prompt: the question that led to it."},
         "date": OPTIONAL_STRING,
         "participant": OPTIONAL_STRING,
         "segment": OPTIONAL_STRING,

@@ -316,7 +316,7 @@ class Repository:
         return {
             "hits": searching.hydrate(self.store, ranked[offset : offset + limit], query),
             "total": len(ranked),
-            "facets": searching.facets(self.store.db, [i for i, _ in ranked]),
+            "facets": searching.facets(self.store.db, self.catalog(), [i for i, _ in ranked]),
         }
 
     def rank(self, query: str, mode: str = "hybrid", filters: Filters | None = None,

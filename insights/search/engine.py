@@ -220,25 +220,26 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insights-search")
 
 
+#: Facets counted in SQL; competitors are counted by the catalog, by the definition the filter uses.
 FACETS = {
     "kind": "d.kind",
-    "competitor": "coalesce(p.competitor, d.competitor)",
     "participant": "coalesce(p.participant, d.participant)",
     "segment": "coalesce(p.segment, d.segment)",
 }
 
 
-def facets(db: sqlite3.Connection, passage_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
+def facets(db: sqlite3.Connection, catalog: Catalog, passage_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
     """Count the candidates by kind, competitor, participant, segment and tag, most common first."""
     out: dict[str, list[tuple[str, int]]] = {}
     if not passage_ids:
-        return {name: [] for name in (*FACETS, "tag")}
+        return {name: [] for name in ("kind", "competitor", "participant", "segment", "tag")}
     marks = ",".join("?" * len(passage_ids))
     for name, expression in FACETS.items():
         out[name] = [(r[0], r[1]) for r in db.execute(
             f"""SELECT {expression} AS value, count(*) AS n FROM passages p JOIN documents d ON d.id = p.document_id
                 WHERE p.id IN ({marks}) AND value IS NOT NULL GROUP BY value ORDER BY n DESC, value""",
             passage_ids)]
+    out["competitor"] = catalog.competitor_counts(np.asarray(passage_ids, dtype=np.int64))
     out["tag"] = [(r[0], r[1]) for r in db.execute(
         f"""SELECT t.tag, count(*) AS n FROM passages p JOIN tags t ON t.document_id = p.document_id
             WHERE p.id IN ({marks}) GROUP BY t.tag ORDER BY n DESC, t.tag""", passage_ids)]

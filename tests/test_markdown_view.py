@@ -198,7 +198,8 @@ def test_the_markdown_export_keeps_lists_tables_and_quotes_in_the_quote(client: 
 def test_the_insight_write_up_keeps_a_markdown_quote_structured(client: FlaskClient) -> None:
     [hit] = [h for h in client.get("/api/v1/search", query_string={"q": "pricing", "mode": "keyword"}).json["hits"]
              if h["title"] == "Pricing notes"]
-    created = client.post("/api/v1/insights", json={"title": "Pricing", "evidence": [{"passage_id": hit["passage_id"]}]})
+    evidence = [{"passage_id": hit["passage_id"]}]
+    created = client.post("/api/v1/insights", json={"title": "Pricing", "evidence": evidence})
     markdown = client.get(f"/insights/{created.json['insight']['id']}/export.md").get_data(as_text=True)
     [quote] = rendered_quotes(markdown)
     assert_inert(quote)

@@ -49,6 +49,8 @@ class Hit(Cited):
     author: str | None
     #: The file's name as its owner knows it; never where it lies on the server.
     filename: str
+    #: The document's format ("md", "vtt", "csv"...): says whether ``text`` is Markdown.
+    format: str
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     #: Offsets of matched query terms inside ``text``.
@@ -260,6 +262,7 @@ def hydrate(store: Store, ranked: list[tuple[int, float]], query: str) -> list[H
             text=row["text"], score=round(score, 6), char_start=row["char_start"], char_end=row["char_end"],
             locator=json.loads(row["locator"]), date=row["date"], participant=row["participant"],
             segment=row["segment"], competitor=row["competitor"], author=row["author"], filename=row["filename"],
+            format=row["format"],
             tags=tags.get(row["document_id"], []), metadata=json.loads(row["metadata"]),
             highlights=highlight_spans(row["text"], query),
         ))

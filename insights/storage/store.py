@@ -313,7 +313,7 @@ class Store:
                            coalesce(p.segment, d.segment) AS segment,
                            coalesce(p.competitor, d.competitor) AS competitor,
                            coalesce(p.date, d.date) AS date,
-                           d.title, d.kind, d.author, d.filename
+                           d.title, d.kind, d.author, d.filename, d.format
                     FROM passages p JOIN documents d ON d.id = p.document_id
                     WHERE p.id IN ({marks})""",
                 chunk,

@@ -167,6 +167,7 @@ SCHEMAS: dict[str, Schema] = {
         "competitor": OPTIONAL_STRING,
         "author": OPTIONAL_STRING,
         "filename": {**STRING, "description": "The file's name as uploaded or ingested (no server path)."},
+        "format": {**STRING, "description": "The document's format (md, vtt, csv...); md text is Markdown."},
         "tags": STRINGS,
         "metadata": OBJECT,
         "highlights": {"type": "array", "description": "Offsets of matched terms inside text.",

@@ -67,7 +67,9 @@ def test_unchanged_files_are_skipped_without_embedding(data_dir: Path, notes: Pa
     repo.ingest([notes])
     first = embedder.texts
     headings = repo.store.db.execute("SELECT count(*) FROM headings").fetchone()[0]
-    assert first == repo.store.counts()["passages"] + headings
+    # Each passage once, each heading once, and each answer once more, read after its prompt.
+    answers = repo.store.db.execute("SELECT count(*) FROM context_embeddings").fetchone()[0]
+    assert answers == 2 and first == repo.store.counts()["passages"] + headings + answers
     report = repo.ingest([notes])
     assert report.count("unchanged") == 3
     assert embedder.texts == first
@@ -122,7 +124,7 @@ def test_hits_carry_citations_and_highlights(repo: Repository, notes: Path) -> N
     repo.ingest([notes])
     hit = repo.search("payroll export ERR-PAY-214", mode="keyword")[0]
     assert hit.text == "The payroll export failed with ERR-PAY-214 twice last month."
-    assert hit.locator == {"speaker": "Maria"}
+    assert hit.locator == {"speaker": "Maria", "role": "participant", "prompt": "Anything else?"}
     doc = repo.document(hit.document_id)
     assert doc["text"][hit.char_start : hit.char_end] == hit.text
     marked = [hit.text[s:e] for s, e in hit.highlights]
@@ -214,7 +216,7 @@ def test_an_index_that_disagrees_with_the_database_is_rebuilt(data_dir: Path, no
 
 def test_reindex_rebuilds_from_stored_vectors(repo: Repository, notes: Path) -> None:
     repo.ingest([notes])
-    ids, before = repo.store.vectors()
+    ids, before = repo.store.search_vectors()  # an answer is indexed read after its prompt
     (repo.data_dir / "index.faiss").unlink()
     stats = repo.reindex()
     assert stats["indexed"] == len(ids)

@@ -120,7 +120,9 @@ def join_wrapped_lines(lines: list[str], width: int, compounds: set[str]) -> str
             continue
         hyphen = _HYPHENATED_END.search(before)
         word = _LEADING_WORD.match(line)
-        full = width >= _MIN_WIDTH and len(before) >= 0.75 * width and (before[-1] not in ".!?:" or len(before) >= 0.9 * width)
+        # A full line ending a sentence may end its paragraph too: only a line that is fuller still wraps.
+        ends = before[-1] in ".!?:"
+        full = width >= _MIN_WIDTH and len(before) >= (0.9 if ends else 0.75) * width
         goes_on = word is not None and (hyphen is not None or len(before) >= 0.5 * max(width, _MIN_WIDTH))
         if _BULLET.match(line) or not (full or goes_on):
             out.append(line)
@@ -165,7 +167,8 @@ def chrome_elements(root: Tag) -> set[int]:
         if isinstance(node, Tag):
             order.append(node)
             parent = node.parent
-            in_content[id(node)] = in_content.get(id(parent), False) or (parent is not None and parent.name in _CONTENT_ROOTS)
+            inside = parent is not None and (in_content.get(id(parent), False) or parent.name in _CONTENT_ROOTS)
+            in_content[id(node)] = inside
         elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
             strings.append(node)
     text = Counter[int]()

@@ -130,7 +130,7 @@ def test_pdf_search_never_returns_furniture(repo: Repository, tmp_path: Path) ->
 PAGE = """<!DOCTYPE html><html><head><title>Offline clock-in | Blog</title></head><body>
 <div class="cookie-banner">We use cookies to improve your experience. <button>Accept all</button></div>
 <header class="site"><a href="/">Acme</a> <a href="/blog">Blog</a> <a href="/pricing">Pricing</a></header>
-<nav aria-label="Breadcrumb"><a href="/blog">Product Blog</a> &rsaquo; <a href="/blog/c">Competitive</a> &rsaquo; ShiftPilot</nav>
+<nav aria-label="Breadcrumb"><a href="/blog">Product Blog</a> › <a href="/blog/c">Competitive</a> › ShiftPilot</nav>
 <div class="menu"><a href="/a">Features</a> | <a href="/b">Customers</a> | <a href="/c">Careers</a></div>
 <main><article>
 <header><h1>Offline clock-in</h1><p>Dana Whitfield, Product Marketing, 20 February 2026</p></header>
@@ -167,7 +167,8 @@ def test_html_breadcrumb_never_ranks(repo: Repository, tmp_path: Path) -> None:
 
 
 def test_html_page_of_only_links_keeps_its_links() -> None:
-    text, _ = parse_and_chunk(".html", b"<ul><li><a href='/a'>Shift swaps</a></li><li><a href='/b'>Payroll</a></li></ul>")
+    page = b"<ul><li><a href='/a'>Shift swaps</a></li><li><a href='/b'>Payroll</a></li></ul>"
+    text, _ = parse_and_chunk(".html", page)
     assert text == "Shift swaps\n\nPayroll"
 
 
@@ -210,6 +211,6 @@ def test_ticket_with_only_a_non_answer_is_no_passage(answer: str) -> None:
 
 
 def test_ticket_with_a_subject_and_a_non_answer_body_keeps_its_subject() -> None:
-    data = b'{"subject": "Payroll export is missing overtime", "body": "n/a"}\n{"subject": "x", "body": "Real text here."}'
+    data = b'{"subject": "Payroll export is missing overtime", "body": "n/a"}\n{"subject": "x", "body": "Real text."}'
     _, chunks = parse_and_chunk(".jsonl", data)
     assert chunks[0].text == "Payroll export is missing overtime\nn/a"

@@ -44,6 +44,8 @@ _SENTENCE = re.compile(r"(?:\S+\s+){7,}\S*[.!?][\"')\]]?\s*$")
 _BULLET = re.compile(r"^(?:[-–—•▪◦*·]|\d{1,3}[.)])\s")
 _HYPHENATED_END = re.compile(r"(\w*[a-z])-$")
 _LEADING_WORD = re.compile(r"^([a-z]\w*)")
+#: How a line of prose ends; a heading ends with none of these.
+_CLOSING = frozenset(".!?:;,\"')]”’")
 _COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
@@ -52,12 +54,21 @@ def _edge_key(line: str) -> str:
     return " ".join(re.sub(r"\d+", "#", line).lower().split())
 
 
+def _is_prose(line: str, after: list[str]) -> bool:
+    """Return True for a line of a paragraph: a whole sentence, or a line the next one goes on from in lower case.
+
+    A paragraph quoted again on another page is content, however often it repeats; a running header is neither.
+    """
+    return bool(_SENTENCE.search(line)) or bool(after and _LEADING_WORD.match(after[0]))
+
+
 def strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     """Remove page numbers and lines repeated at the top or bottom of most pages from each page's lines."""
     counts: Counter[str] = Counter()
     for lines in pages:
-        body = [line for line in lines if line.strip()]
-        counts.update({_edge_key(line) for line in body[:_EDGE_LINES] + body[-_EDGE_LINES:]})
+        body = [line.strip() for line in lines if line.strip()]
+        edges = [*range(min(_EDGE_LINES, len(body))), *range(max(0, len(body) - _EDGE_LINES), len(body))]
+        counts.update({_edge_key(body[i]) for i in edges if not _is_prose(body[i], body[i + 1 : i + 2])})
     # "Most pages": more than half of them, and at least two.
     repeated = {key for key, count in counts.items() if count >= 2 and count * 2 > len(pages)}
 
@@ -77,11 +88,10 @@ def strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
                 end -= 1
             if end > start and furniture(lines[end - 1]):
                 end -= 1
-        kept = lines[start:end]
-        if not any(line.strip() for line in kept):
-            # A running header is never all a page says ("Page 3 notes." on every page is its content).
-            kept = [line for line in lines if not _PAGE_NUMBER.match(line.strip())]
-        cleaned.append(kept)
+        cleaned.append(lines[start:end])
+    if not any(line.strip() for lines in cleaned for line in lines):
+        # A line repeated on every page is furniture only beside other text ("Page 3 notes." alone is the document).
+        return [[line for line in lines if not _PAGE_NUMBER.match(line.strip())] for lines in pages]
     return cleaned
 
 
@@ -124,7 +134,9 @@ def join_wrapped_lines(lines: list[str], width: int, compounds: set[str]) -> str
         ends = before[-1] in ".!?:"
         full = width >= _MIN_WIDTH and len(before) >= (0.9 if ends else 0.75) * width
         goes_on = word is not None and (hyphen is not None or len(before) >= 0.5 * max(width, _MIN_WIDTH))
-        if _BULLET.match(line) or not (full or goes_on):
+        # After a finished sentence, a short line with no closing punctuation is the next heading.
+        heading = ends and word is None and len(line) < 0.75 * width and line[-1] not in _CLOSING
+        if _BULLET.match(line) or heading or not (full or goes_on):
             out.append(line)
             continue
         if hyphen and word:

@@ -214,3 +214,87 @@ def test_ticket_with_a_subject_and_a_non_answer_body_keeps_its_subject() -> None
     data = b'{"subject": "Payroll export is missing overtime", "body": "n/a"}\n{"subject": "x", "body": "Real text."}'
     _, chunks = parse_and_chunk(".jsonl", data)
     assert chunks[0].text == "Payroll export is missing overtime\nn/a"
+
+
+def pdf_pages(pages: list[list[str]]) -> bytes:
+    """A PDF with one page per list of lines, each line written as its own short paragraph."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("Helvetica", size=11)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_pdf_paragraph_repeated_on_two_pages_is_kept() -> None:
+    quote = "Every manager we met keeps a paper copy of the schedule because the app drifts from the web."
+    pages = [[quote, "Shift workers at the second site said the same about the break room printer."],
+             [quote, "Payroll admins check the overtime columns by hand after every export."],
+             ["Recommendations follow on the next page, ordered by how many people asked."]]
+    _, chunks = parse_and_chunk(".pdf", pdf_pages(pages))
+    assert sorted(chunk.locator["page"] for chunk in chunks if quote in chunk.text) == [1, 2]
+
+
+def test_one_page_pdf_keeps_its_title_and_drops_its_page_number() -> None:
+    data = pdf_pages([["Interview notes: Harlow Home & Garden", "They schedule in a spreadsheet per store.",
+                       "Page 1 of 1"]])
+    text, chunks = parse_and_chunk(".pdf", data)
+    assert "Page 1 of 1" not in text
+    assert [chunk.locator for chunk in chunks] == [{"page": 1}]
+    assert "Interview notes: Harlow Home & Garden" in chunks[0].text  # one page: nothing repeats, nothing is a cover
+
+
+def test_pdf_page_with_only_header_and_footer_is_no_passage() -> None:
+    header = "Acme Research | Scheduling study | Internal"
+    body = "The export drops overtime for staff with two roles, so payroll checks every run by hand."
+    data = pdf_pages([[header, body, "Page 1 of 3"], [header, "Page 2 of 3"], [header, body, "Page 3 of 3"]])
+    _, chunks = parse_and_chunk(".pdf", data)
+    assert [chunk.locator["page"] for chunk in chunks] == [1, 3]
+    assert all(header not in chunk.text for chunk in chunks)
+
+
+def test_pdf_of_one_repeated_line_is_still_its_text() -> None:
+    _, chunks = parse_and_chunk(".pdf", pdf_pages([["Draft notes."], ["Draft notes."]]))
+    assert [chunk.text for chunk in chunks] == ["Draft notes.", "Draft notes."]
+
+
+def test_html_related_articles_and_feedback_footer_are_left_out() -> None:
+    page = b"""<html><body><div class="crumbs"><a href="/">Help Center</a> &gt; <a href="/p">Payroll</a></div>
+    <h1>Payroll export: overtime missing</h1><p>After you click Export, ERR-PAY-214 appears and the file still
+    downloads with overtime written as regular hours.</p>
+    <div class="related"><h3>Related articles</h3><ul><li><a href="/1">Setting up pay rules</a></li>
+    <li><a href="/2">Getting Started checklist</a></li><li><a href="/3">ADP export profile</a></li></ul></div>
+    <footer><p>Was this article helpful?</p><a href="/y">Yes</a> <a href="/n">No</a></footer></body></html>"""
+    text, chunks = parse_and_chunk(".html", page)
+    for words in ["Help Center", "Related articles", "Setting up pay rules", "Getting Started", "helpful"]:
+        assert words not in text
+    assert [chunk.locator for chunk in chunks] == [{"heading": "Payroll export: overtime missing"}]
+
+
+REAL_SHORT = ["None of the shifts sync to my phone.", "Nothing works offline in the freezer.",
+              "No comment box on swaps?"]
+
+
+def test_survey_non_answers_are_not_themed(repo: Repository, tmp_path: Path) -> None:
+    answers = [*REAL_SHORT, *(f"The app logs me out every morning before shift number {n}." for n in range(6))]
+    rows = answers + ["n/a", "N/A", "idk", "-", "none", "nothing", "no comment", "?"] * 3
+    (tmp_path / "pulse.csv").write_text("response\n" + "".join(f'"{r}"\n' for r in rows), encoding="utf-8")
+    repo.ingest([tmp_path / "pulse.csv"])
+    report = repo.themes()
+    assert report.passages == len(answers)  # the real short answers that start like a non-answer are kept
+    themed = {pid for theme in report.themes for pid in theme.passage_ids}
+    texts = {hit.passage_id: hit.text for hit in repo.search("app logs me out", mode="keyword", limit=50)}
+    assert themed and all(texts.get(pid, "").startswith("The app logs me out") for pid in themed)
+
+
+def test_pdf_heading_after_a_full_closing_line_starts_its_own_line() -> None:
+    lines = ["Payroll export trust decides Enterprise deals against the native connectors of Clockwise",
+             "HR, and every payroll stakeholder we met raised it before we could show the schedule views.",
+             "Staying signed in",
+             "Shift workers never want to see a login screen, and they see one on every morning shift now."]
+    text, _ = parse_and_chunk(".pdf", pdf_pages([lines]))
+    assert text.split("\n") == [f"{lines[0]} {lines[1]}", lines[2], lines[3]]

@@ -15,6 +15,7 @@ from ingest.deadline import Deadline
 from ingest.errors import IngestError, ParseError
 from ingest.model import Chunk, ParsedDocument
 from ingest.parsers import PARSERS, ParseOptions, get_parser
+from ingest.speakers import assign_roles
 
 #: Parse options that change how a file reads, not what it holds; a new value does not re-ingest it.
 _NOT_FINGERPRINTED = ("name", "deadline")
@@ -118,6 +119,7 @@ def parse_source(source: SourceFile, options: ParseOptions, max_chars: int,
         raise ParseError("content is nested too deeply to read") from None
     except Exception as ex:  # a parser bug or hostile input must fail this file only
         raise ParseError(f"could not be read ({type(ex).__name__}: {ex})") from ex
+    doc = assign_roles(doc, options.interviewers, options.name or source.path.name)
     chunks = chunk_document(doc, max_chars, deadline)
     if not chunks:
         raise ParseError("no text found")

@@ -18,6 +18,7 @@ import numpy as np
 from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, discover
+from ingest.speakers import in_context
 from insights.config import Settings
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
@@ -201,12 +202,17 @@ class Repository:
         """
         if not items:
             return False
-        texts = [c.text for item in items for c in item.chunks]
+        chunks = [c for item in items for c in item.chunks]
+        texts = [c.text for c in chunks]
+        # An answer is also read after its prompt: search ranks by that, themes by the answer's own words.
+        answers = [i for i, c in enumerate(chunks) if in_context(c.text, c.locator) != c.text]
         rows_of = [item.passage_rows() for item in items]
         # Headings go through the model in the same call; one a stored document already has is not redone.
         headings = self.store.missing_headings(headings_of(row for rows in rows_of for row in rows))
-        encoded = self.embedder.encode(texts + headings)
-        vectors, heading_vectors = encoded[: len(texts)], encoded[len(texts) :]
+        encoded = self.embedder.encode(texts + [in_context(chunks[i].text, chunks[i].locator) for i in answers]
+                                       + headings)
+        vectors, heading_vectors = encoded[: len(texts)], encoded[len(texts) + len(answers) :]
+        contexts = dict(zip(answers, encoded[len(texts) : len(texts) + len(answers)], strict=True))
         with self._writing():
             self.check_model()
             self.index()  # in step with the database, so the write below can be applied to it
@@ -217,6 +223,8 @@ class Repository:
                 position = 0
                 for item, rows in zip(items, rows_of, strict=True):
                     block = vectors[position : position + len(rows)]
+                    own = {i - position: contexts[i] for i in range(position, position + len(rows)) if i in contexts}
+                    searched = np.stack([own.get(i, v) for i, v in enumerate(block)]) if len(block) else block
                     position += len(rows)
                     # Another writer may have stored the same source since this file was read.
                     existing = self.store.document_by_source(item.fields["source"])
@@ -228,7 +236,7 @@ class Repository:
                     if item.existing_id is not None:
                         removed += self.store.delete_passages(item.existing_id)
                     document_id = self.store.save_document(item.fields, item.tags, item.existing_id)
-                    added.append((self.store.insert_passages(document_id, rows, block), block))
+                    added.append((self.store.insert_passages(document_id, rows, block, own), searched))
                     item.document_id = document_id
                     written.append(item)
                 self.store.add_headings(headings, heading_vectors)
@@ -271,8 +279,11 @@ class Repository:
             if re_embed:
                 ids, texts = self.store.passage_texts()
                 vectors = self.embedder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+                answer_ids, contexts = self.store.context_texts()
+                in_context_vectors = self.embedder.encode(contexts) if contexts else vectors[:0]
                 with self.store.transaction():
                     self.store.replace_vectors(ids, vectors)
+                    self.store.replace_vectors(answer_ids, in_context_vectors, "context_embeddings")
                     self.store.set_meta("model", self.model)
                     if len(ids):
                         self.store.set_meta("dimension", str(vectors.shape[1]))
@@ -315,7 +326,7 @@ class Repository:
         return {
             "hits": searching.hydrate(self.store, ranked[offset : offset + limit], query),
             "total": len(ranked),
-            "facets": searching.facets(self.store.db, [i for i, _ in ranked]),
+            "facets": searching.facets(self.store.db, self.catalog(), [i for i, _ in ranked]),
         }
 
     def rank(self, query: str, mode: str = "hybrid", filters: Filters | None = None,
@@ -339,7 +350,8 @@ class Repository:
         if query.strip():
             return [i for i, _ in self.rank(query, mode, filters, depth)][:depth]
         catalog = self.catalog()
-        return (catalog.allowed(filters) if filters else catalog.ids).tolist()
+        # Browsing keeps interviewers' prompts: themes cluster them with their answers, never count them.
+        return catalog.allowed(filters or Filters(), prompts=True).tolist()
 
     def themes(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
                quotes: int = theming.QUOTES, theme: int | None = None) -> theming.ThemeReport:

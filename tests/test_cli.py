@@ -46,7 +46,7 @@ def test_search_json_contract(runner: CliRunner, notes: Path) -> None:
                 "participant", "segment", "competitor", "tags", "snippet", "highlights", "filename"):
         assert key in hit
     assert hit["text"] == "The payroll export failed with ERR-PAY-214 twice last month."
-    assert hit["locator"] == {"speaker": "Maria"}
+    assert hit["locator"] == {"speaker": "Maria", "role": "participant", "prompt": "Anything else?"}
 
 
 def test_search_filters_and_text_output(runner: CliRunner, notes: Path) -> None:

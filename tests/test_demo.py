@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shlex
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from insights.cli.main import cli
+from insights.synthesis.competitors import CUSTOMER_KINDS
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +80,26 @@ def test_competitor_question_returns_competitor_material(demo_dir: Path) -> None
     about_rotamate = [h for h in found if h["competitor"] == "RotaMate" or "RotaMate" in h["text"]]
     assert len(about_rotamate) >= 4, [h["text"][:80] for h in found]
     assert any(h["kind"] == "competitor-analysis" for h in found)
+
+
+def test_filtering_by_a_competitor_keeps_the_customers_its_page_counts(demo_dir: Path) -> None:
+    listing = {c["name"]: c for c in json.loads(run(demo_dir, "competitors", "--json"))["competitors"]}
+    found = hits(demo_dir, "RotaMate pricing", "--competitor", "RotaMate", "--mode", "semantic", "--limit", "1000")
+    customers = [h for h in found if h["kind"] in CUSTOMER_KINDS]
+    assert len(customers) == listing["RotaMate"]["customer_passages"]
+    assert sum(h["kind"] == "competitor-analysis" for h in found) == listing["RotaMate"]["analysis_passages"]
+    survey = (ROOT / "examples" / "demo" / "surveys" / "2026-02-customer-pulse-survey.csv").read_text("utf-8-sig")
+    naming = sum(bool(re.search(r"\brotamate\b", row["response"], re.I)) for row in csv.DictReader(io.StringIO(survey)))
+    assert naming and sum(h["kind"] == "survey" for h in found) == naming
+    assert any(h["kind"] == "interview" and "rotamate" in h["text"].lower() for h in found)
+
+
+def test_every_demo_interview_is_dated_and_has_its_participant(demo_dir: Path) -> None:
+    interviews = [d for d in json.loads(run(demo_dir, "documents", "--json"))["documents"] if d["kind"] == "interview"]
+    assert len(interviews) == len(list((ROOT / "examples" / "demo" / "interviews").iterdir()))
+    for doc in interviews:  # named like 2026-02-17-P11-nadia-haddad.txt
+        assert doc["date"] == doc["filename"][:10], doc
+        assert doc["participant"].startswith(doc["filename"].split("-")[3] + " "), doc
 
 
 def test_an_error_code_finds_exactly_the_tickets_that_quote_it(demo_dir: Path) -> None:

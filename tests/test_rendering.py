@@ -23,7 +23,7 @@ IMAGE = "![pic](javascript:alert(2))"
 HOSTILE = (f"Pricing is <script>alert(1)</script> {LINK} {IMAGE} <a href='javascript:alert(3)'>here</a> "
            "`<b>code</b>` &lt;i&gt; Tom & Jerry <3")
 #: Blocks that hold nothing but one user's text: an override there ends with the block, so no <bdi> is needed.
-OWN_BLOCKS = ["title", "option", "textarea", "p.quote", "article.document-text", "div.insight-summary"]
+OWN_BLOCKS = ["title", "option", "textarea", ".quote", "article.document-text", "div.insight-summary"]
 
 
 @pytest.fixture

@@ -191,7 +191,7 @@ def test_markdown_export_footnotes_every_quote(repo: Repository, notes: Path, da
     repo.ingest([notes])
     markdown = to_markdown(repo.saved.get(insight.id))
     assert markdown.startswith("# Sessions and exports\n\nTwo pains.\n\n## Evidence\n\n")
-    assert f"> Mobile\n>\n> {SENTENCE}[^1]\n" in markdown
+    assert f"> Mobile\n>\n> {SENTENCE}\n>\n> [^1]\n" in markdown
     assert (f"[^1]: “Mobile {SENTENCE}” — Interview with Dana · interview · P01 Dana · "
             "heading Onboarding > Mobile · 2026-03-14 **[STALE]**") in markdown
     footnote = next(line for line in markdown.splitlines() if line.startswith("[^2]: "))

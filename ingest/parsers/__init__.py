@@ -20,6 +20,8 @@ class ParseOptions:
     text_column: str | None = None
     #: JSON Lines field holding the free text; detected when None.
     text_field: str | None = None
+    #: Names of the people who ask in transcripts (interviewers, moderators, sales reps); others detected.
+    interviewers: tuple[str, ...] = ()
     #: When to give up on the file; checked in the parser's main loops. Not part of the fingerprint.
     deadline: Deadline = field(default=NO_DEADLINE, compare=False, repr=False)
 

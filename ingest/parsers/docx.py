@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 import re
 import zipfile
+from dataclasses import replace
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 from ingest.deadline import Deadline
 from ingest.errors import ParseError, ParseTimeout
+from ingest.metadata import clip_fields
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import HeadingBlocks, check_not_empty, finish, normalize_newlines
+from ingest.parsers.transcripts import looks_like_speaker_text, parse_speaker_text
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -91,8 +94,9 @@ def _paragraph_style_names(document: Document) -> dict[str, str]:
     }
 
 
-def _read_blocks(document: Document, builder: DocumentBuilder, deadline: Deadline) -> str | None:
-    """Add the document's blocks to ``builder``; return the title found in the text, if any."""
+def _read_blocks(document: Document, builder: DocumentBuilder, deadline: Deadline,
+                 lines: list[str]) -> str | None:
+    """Add the document's blocks to ``builder`` and its lines (headings as Markdown) to ``lines``; return its title."""
     from docx.text.paragraph import Paragraph
 
     style_names = _paragraph_style_names(document)
@@ -104,6 +108,7 @@ def _read_blocks(document: Document, builder: DocumentBuilder, deadline: Deadlin
         if not isinstance(item, Paragraph):
             for row in _table_rows(item, deadline):
                 blocks.add(row)
+                lines.append(row)
             continue
         text = normalize_newlines(item.text).strip()
         if not text:
@@ -112,7 +117,9 @@ def _read_blocks(document: Document, builder: DocumentBuilder, deadline: Deadlin
         level = _heading_level(style_names.get(style_id, "")) if style_id else None
         if level is None:
             blocks.add(text)
+            lines.append(text)
             continue
+        lines.append("#" * max(level, 1) + " " + " ".join(text.split()))
         blocks.heading(level, text)
         if level == 0 and titled is None:
             titled = text
@@ -144,7 +151,8 @@ def parse_docx(data: bytes, options: ParseOptions) -> ParsedDocument:
     # ValueError, ...); all of them mean the same thing to the user.
     try:
         document = docx.Document(BytesIO(data))
-        text_title = _read_blocks(document, builder, options.deadline)
+        lines: list[str] = []
+        text_title = _read_blocks(document, builder, options.deadline, lines)
     except ParseTimeout:
         raise
     except Exception as exc:
@@ -154,4 +162,8 @@ def parse_docx(data: bytes, options: ParseOptions) -> ParsedDocument:
     metadata = _core_properties(document) if "docProps/core.xml" in names else {}
     if "title" not in metadata and text_title:
         metadata["title"] = text_title
+    transcript = "\n".join(lines)
+    if looks_like_speaker_text(transcript, options.deadline, markdown=True):  # "Name: text" paragraphs
+        doc = parse_speaker_text(transcript, options.deadline, markdown=True)
+        return replace(doc, metadata=clip_fields(metadata), warnings=tuple(builder.warnings) + doc.warnings)
     return finish(builder, metadata)

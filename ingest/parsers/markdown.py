@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ingest.deadline import Deadline
 from ingest.errors import MetadataError
-from ingest.metadata import normalize_metadata
+from ingest.metadata import MAX_NAME_CHARS, clip_fields, normalize_metadata
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import HeadingBlocks, check_not_empty, decode_text, finish
+from ingest.parsers.transcripts import looks_like_speaker_text, parse_speaker_text
 
 if TYPE_CHECKING:
     from ingest.parsers import ParseOptions
 
+#: Front-matter keys naming who asks in a transcript (see ingest/speakers.py).
+_ASKING_KEYS = ("interviewer", "interviewers", "moderator", "researcher")
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 #: "## Heading": up to 3 spaces of indent, 1-6 hashes, then whitespace and the text (or nothing).
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
@@ -74,6 +78,12 @@ def _front_matter_fields(raw: str, builder: DocumentBuilder) -> dict[str, Any]:
         raise MetadataError(f"front matter: {exc}") from None
     for problem in problems:
         builder.warn(f"front matter: {problem}")
+    asking = [loaded[key] for key in _ASKING_KEYS if loaded.get(key)]
+    if asking:
+        names = [str(n) for value in asking for n in (value if isinstance(value, list) else [value])]
+        if any(len(n) > MAX_NAME_CHARS for n in names):
+            raise MetadataError(f"front matter: an interviewer's name is at most {MAX_NAME_CHARS:,} characters")
+        fields["interviewers"] = names
     return fields
 
 
@@ -134,6 +144,13 @@ def parse_markdown(data: bytes, options: ParseOptions) -> ParsedDocument:
     builder = DocumentBuilder()
     raw, body = _split_front_matter(decode_text(data), options.deadline)
     metadata = _front_matter_fields(raw, builder) if raw is not None else {}
+    if looks_like_speaker_text(body, options.deadline, markdown=True):
+        doc = parse_speaker_text(body, options.deadline, markdown=True)
+        heading = _HEADING.match(next((line for line in body.split("\n") if line.strip()), ""))
+        if "title" not in metadata and heading and len(heading[1]) == 1 and heading[2]:
+            metadata["title"] = _heading_text(heading[2])
+        return replace(doc, metadata=clip_fields({**doc.metadata, **metadata}),
+                       warnings=tuple(builder.warnings) + doc.warnings)
     blocks = HeadingBlocks(builder, joiner="\n")
     first_h1: str | None = None
     for line, fenced in _body_lines(body, options.deadline):

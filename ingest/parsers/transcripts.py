@@ -31,6 +31,11 @@ _TURN = re.compile(
 #: mostly speech, and "So the question is: how" must not become a speaker.
 _CAPTION_SPEAKER = re.compile(r"^(?P<name>[^\W\d_][^:\s]*(?:[ \t][^:\s]+){0,2}):[ \t]+(?P<text>.*)$")
 
+#: A Markdown speaker label in bold, colon inside or outside: "**Name:**", "__Name__:", after an optional bullet.
+_MD_LABEL = re.compile(r"^(?P<lead>[ \t]*(?:[-*+][ \t]+)?)(?P<mark>\*\*|__)(?P<name>[^*_:\n]{1,60}?)"
+                       r"(?::(?P=mark)|(?P=mark)[ \t]*:)")
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+
 _STAMP = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"^[ \t]*({_STAMP})[ \t]*-->[ \t]*{_STAMP}")
 #: WebVTT blocks that are not cues.
@@ -94,24 +99,38 @@ def _add_turn(
     builder.add(joiner.join(part for part in parts if part.strip()), locator)
 
 
-def looks_like_speaker_text(text: str, deadline: Deadline = NO_DEADLINE) -> bool:
-    """Whether plain text is a transcript: at least 3 lines, and 60% of non-blank ones, are "Name: ..." turns."""
-    lines = [line for line in text.split("\n") if line.strip()]
+def _unbold(line: str) -> str:
+    """Return a Markdown turn line ("**Name:** text", "- __Name__: text") as a plain "Name: text" line."""
+    return _MD_LABEL.sub(r"\g<name>:", line, count=1)
+
+
+def looks_like_speaker_text(text: str, deadline: Deadline = NO_DEADLINE, markdown: bool = False) -> bool:
+    """Whether text is a transcript: at least 3 lines, and 60% of non-blank ones, are "Name: ..." turns.
+
+    In Markdown, headings do not count against it and a bold label ("**Name:** text") is a name.
+    """
+    lines = [line for line in text.split("\n") if line.strip() and not (markdown and _MD_HEADING.match(line))]
     turns = 0
     for line in lines:
         deadline.check()
-        if _TURN.match(line):
+        if _TURN.match(_unbold(line) if markdown else line):
             turns += 1
     return turns >= 3 and turns >= 0.6 * len(lines)
 
 
-def parse_speaker_text(text: str, deadline: Deadline = NO_DEADLINE) -> ParsedDocument:
-    """Parse a plain "Name: text" transcript into speaker turns; other lines continue the current turn."""
+def parse_speaker_text(text: str, deadline: Deadline = NO_DEADLINE, markdown: bool = False) -> ParsedDocument:
+    """Parse a "Name: text" transcript into speaker turns; other lines continue the current turn.
+
+    With ``markdown``, bold labels name speakers and a heading stands as a block of its own.
+    """
     # Lines are collected in lists and joined once: repeated string concatenation is quadratic.
     turns: list[tuple[float | None, str | None, list[str]]] = []
     for line in text.split("\n"):
         deadline.check()
-        match = _TURN.match(line)
+        if markdown and _MD_HEADING.match(line):
+            turns.append((None, None, [line]))
+            continue
+        match = _TURN.match(_unbold(line) if markdown else line)
         if match:
             start = _seconds(match["time"]) if match["time"] else None
             turns.append((start, match["name"].strip(), [match["text"].strip()]))

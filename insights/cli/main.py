@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ingest.errors import MetadataError
-from ingest.metadata import KINDS, normalize_date, validate_metadata
+from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
 from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.cli.saved import insight
@@ -88,12 +88,14 @@ def make_filters(kw: dict[str, Any]) -> Filters:
 @click.option("--date", callback=validate_date, help="Date for files that don't carry one, e.g. 2026-03-14.")
 @click.option("--text-column", help="CSV column holding the text (default: detected).")
 @click.option("--text-field", help="JSON Lines field holding the text (default: detected).")
+@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
+              help="Who asks in these transcripts (repeatable); others are detected by label and behaviour.")
 @click.option("--prune", is_flag=True, help="Remove documents from these folders whose files are gone.")
 @json_option
 @click.pass_obj
 @handle_errors
 def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_column: str | None,
-           text_field: str | None, prune: bool, as_json: bool, **batch: Any) -> None:
+           text_field: str | None, interviewers: tuple[str, ...], prune: bool, as_json: bool, **batch: Any) -> None:
     """Add files and folders to the repository; unchanged files are skipped.
 
     Example: insights ingest interviews/ --kind interview --tag onboarding
@@ -103,7 +105,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_co
     except MetadataError as ex:
         raise click.UsageError(str(ex)) from None
     metadata = {k: v for k, v in batch.items() if v} | {"tags": list(tags)}
-    options = ParseOptions(text_column=text_column, text_field=text_field)
+    options = ParseOptions(text_column=text_column, text_field=text_field, interviewers=names(interviewers))
     with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
 
         def progress(done: int, total: int, path: str) -> None:
@@ -117,6 +119,14 @@ def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_co
         echo_report(report, prune=prune)
     if report.failed:
         sys.exit(1)
+
+
+def names(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the names given, each flag also split at commas, in a stable order."""
+    found = {n.strip() for value in values for n in value.split(",") if n.strip()}
+    if any(len(n) > MAX_NAME_CHARS for n in found):
+        raise click.UsageError(f"an interviewer's name is at most {MAX_NAME_CHARS} characters")
+    return tuple(sorted(found))
 
 
 def echo_report(report: IngestReport, prune: bool = False, summary_to_stderr: bool = False) -> None:
@@ -154,6 +164,8 @@ def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_j
         click.echo("No passages match." + (" Try removing a filter." if filters else ""))
     for rank, hit in enumerate(hits, offset + 1):
         click.echo(f"{rank}. {click.style(hit.title, bold=True)} [{hit.kind}] {hit.place}")
+        if hit.locator.get("prompt"):
+            click.echo("   asked: " + str(hit.locator["prompt"]))
         quote = mark(hit.text, hit.highlights, "\x1b[1m", "\x1b[22m") if sys.stdout.isatty() else hit.text
         click.echo("   “" + " ".join(quote.split()) + "”")
         click.echo(f"   document {hit.document_id}, chars {hit.char_start}–{hit.char_end}, score {hit.score:.4f}\n")

@@ -314,7 +314,7 @@ def _span(db: sqlite3.Connection, source: EvidenceSource) -> tuple[dict[str, Any
 def _document(db: sqlite3.Connection, document_id: int) -> dict[str, Any]:
     """Return a document's row or raise."""
     doc = db.execute(
-        "SELECT id, source, content_hash, text, title, kind, participant, segment, competitor, date "
+        "SELECT id, source, content_hash, text, title, kind, participant, segment, competitor, date, format "
         "FROM documents WHERE id = ?", (document_id,),
     ).fetchone()
     if doc is None:

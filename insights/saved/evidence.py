@@ -19,8 +19,8 @@ STALE = "stale"
 REMOVED = "removed"
 STATUSES = (OK, MOVED, STALE, REMOVED)
 
-#: The document fields a citation names, snapshotted when the evidence is saved.
-CITED_FIELDS = ("title", "kind", "participant", "segment", "competitor", "date")
+#: The document fields a citation names, and the format the quote is written in, snapshotted when saved.
+CITED_FIELDS = ("title", "kind", "participant", "segment", "competitor", "date", "format")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Evidence(Cited):
     segment: str | None = None
     competitor: str | None = None
     date: str | None = None
+    #: The source document's format ("md" text is Markdown); None for evidence saved before it was kept.
+    format: str | None = None
     locator: dict[str, Any] = field(default_factory=dict)
     status: str = OK
     #: Where the quote stands now (ok or moved), for linking; None when stale or removed.
@@ -113,7 +115,7 @@ def _resolve(row: sqlite3.Row, doc: sqlite3.Row | None, db: sqlite3.Connection) 
     passage = db.execute(
         """SELECT p.id, p.locator, d.title, d.kind, coalesce(p.participant, d.participant) AS participant,
                   coalesce(p.segment, d.segment) AS segment, coalesce(p.competitor, d.competitor) AS competitor,
-                  coalesce(p.date, d.date) AS date
+                  coalesce(p.date, d.date) AS date, d.format
            FROM passages p JOIN documents d ON d.id = p.document_id
            WHERE p.document_id = ? AND p.char_start <= ? AND p.char_end > ? ORDER BY p.seq LIMIT 1""",
         (doc["id"], start, start),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from insights.saved.collection import Insight
-from insights.search.exports import md_heading, md_line, md_text
+from insights.search import markup
+from insights.search.exports import md_heading, md_line, md_prompt, md_quote, md_text
 
 
 def to_markdown(insight: Insight) -> str:
@@ -20,11 +21,12 @@ def to_markdown(insight: Insight) -> str:
     if insight.evidence:
         lines += ["## Evidence", ""]
     for number, evidence in enumerate(insight.evidence, 1):
-        quote = [md_text(line.strip()) for line in evidence.quote.replace("\r\n", "\n").strip().split("\n")]
-        lines += [f"> {line}".rstrip() for line in quote[:-1]]
-        lines += [f"> {quote[-1]}[^{number}]".rstrip(), ""]
+        # The footnote mark goes on a line of its own: after a table row or a code line it would be read as text.
+        lines += [*md_prompt(evidence.locator), *md_quote(evidence.quote, evidence.format), ">",
+                  f"> [^{number}]", ""]
     for number, evidence in enumerate(insight.evidence, 1):
-        footnote = f"[^{number}]: “{md_line(evidence.quote)}” — {md_line(evidence.citation)}"
+        quote = markup.plain(evidence.quote, evidence.format)
+        footnote = f"[^{number}]: “{md_line(quote)}” — {md_line(evidence.citation)}"
         if evidence.note:
             footnote += f" **[{evidence.status.upper()}]** {md_line(evidence.note)}."
         lines.append(footnote)

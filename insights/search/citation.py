@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Locator keys that describe a turn rather than locate it.
+CONTEXT_KEYS = ("role", "prompt")
+
 
 class Cited:
     """A quote that knows its document's title and kind, who said it, and where it stands."""
@@ -18,7 +21,8 @@ class Cited:
     @property
     def place(self) -> str:
         """Return where the quote stands: participant, competitor, locator (speaker, time, page, row...), date."""
-        where = ", ".join(f"{k} {v}" for k, v in self.locator.items())
+        # The role and the prompt say who asked what; they are context, not a place in the source.
+        where = ", ".join(f"{k} {v}" for k, v in self.locator.items() if k not in CONTEXT_KEYS)
         return " · ".join(str(p) for p in (self.participant, self.competitor, where, self.date) if p)
 
     @property

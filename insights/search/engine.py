@@ -49,6 +49,8 @@ class Hit(Cited):
     author: str | None
     #: The file's name as its owner knows it; never where it lies on the server.
     filename: str
+    #: The document's format ("md", "vtt", "csv"...): says whether ``text`` is Markdown.
+    format: str
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     #: Offsets of matched query terms inside ``text``.
@@ -78,8 +80,8 @@ def allowed_ids(catalog: Catalog, filters: Filters, keywords: KeywordIndex | Non
         return allowed
     candidates = keywords.containing_all(" ".join(filters.contains)) if keywords is not None else catalog.ids
     if allowed is not None:
-        candidates = np.intersect1d(candidates, allowed, assume_unique=True)
-    return candidates
+        return np.intersect1d(candidates, allowed, assume_unique=True)
+    return np.setdiff1d(candidates, catalog.prompts, assume_unique=True)
 
 
 def with_phrases(ranking: list[tuple[int, float]], catalog: Catalog, quoted: tuple[str, ...],
@@ -98,9 +100,10 @@ def with_phrases(ranking: list[tuple[int, float]], catalog: Catalog, quoted: tup
 
 
 def semantic_search(index: VectorIndex, query_vector: np.ndarray, allowed: np.ndarray | None,
-                    k: int, headings: Headings | None = None) -> list[tuple[int, float]]:
+                    k: int, headings: Headings | None = None,
+                    excluded: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Return (passage id, cosine similarity) pairs, best first: a passage's own, or its heading's if higher."""
-    ids, scores = index.search(query_vector, k, allowed)
+    ids, scores = index.search(query_vector, k, allowed, excluded)
     if headings is not None:
         scores = np.maximum(scores, headings.similarity(query_vector, ids))
     order = np.lexsort((ids, -scores))
@@ -181,12 +184,13 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     def keyword_side() -> tuple[np.ndarray | None, list[tuple[int, float]], np.ndarray]:
         allowed = allowed_ids(catalog, filters, keywords)
         if within is not None:
-            allowed = within if allowed is None else np.intersect1d(allowed, within)
+            allowed = np.setdiff1d(within, catalog.prompts) if allowed is None else np.intersect1d(allowed, within)
         if mode == "semantic" or keywords is None:
             return allowed, [], np.zeros(0, dtype=np.float32)
         scores = keywords.scores(query)
         # With a phrase to check, rank every word-holding passage, then check from the top down.
-        ranking = keywords.top(scores, len(allowed) if quoted and allowed is not None else depth, allowed)
+        ranking = keywords.top(scores, len(allowed) if quoted and allowed is not None else depth, allowed,
+                               catalog.prompts)
         return allowed, with_phrases(ranking, catalog, quoted, depth), scores
 
     if mode == "keyword":
@@ -197,7 +201,8 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
     vector = embedder.encode([query])[0]
     allowed, ranking, coverage = pending.result()
     k = depth if not quoted else 4 * depth
-    dense = with_phrases(semantic_search(index, vector, allowed, k, headings), catalog, quoted, depth)
+    # Interviewers' prompts are never hits; filters already leave them out, so only the unfiltered case excludes them.
+    dense = with_phrases(semantic_search(index, vector, allowed, k, headings, catalog.prompts), catalog, quoted, depth)
     if quoted and len(dense) < depth and allowed is not None and k < len(allowed):
         dense = with_phrases(semantic_search(index, vector, allowed, len(allowed), headings), catalog, quoted, depth)
     if mode != "hybrid":
@@ -217,25 +222,26 @@ def rank(catalog: Catalog, index: VectorIndex | None, keywords: KeywordIndex | N
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insights-search")
 
 
+#: Facets counted in SQL; competitors are counted by the catalog, by the definition the filter uses.
 FACETS = {
     "kind": "d.kind",
-    "competitor": "coalesce(p.competitor, d.competitor)",
     "participant": "coalesce(p.participant, d.participant)",
     "segment": "coalesce(p.segment, d.segment)",
 }
 
 
-def facets(db: sqlite3.Connection, passage_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
+def facets(db: sqlite3.Connection, catalog: Catalog, passage_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
     """Count the candidates by kind, competitor, participant, segment and tag, most common first."""
     out: dict[str, list[tuple[str, int]]] = {}
     if not passage_ids:
-        return {name: [] for name in (*FACETS, "tag")}
+        return {name: [] for name in ("kind", "competitor", "participant", "segment", "tag")}
     marks = ",".join("?" * len(passage_ids))
     for name, expression in FACETS.items():
         out[name] = [(r[0], r[1]) for r in db.execute(
             f"""SELECT {expression} AS value, count(*) AS n FROM passages p JOIN documents d ON d.id = p.document_id
                 WHERE p.id IN ({marks}) AND value IS NOT NULL GROUP BY value ORDER BY n DESC, value""",
             passage_ids)]
+    out["competitor"] = catalog.competitor_counts(np.asarray(passage_ids, dtype=np.int64))
     out["tag"] = [(r[0], r[1]) for r in db.execute(
         f"""SELECT t.tag, count(*) AS n FROM passages p JOIN tags t ON t.document_id = p.document_id
             WHERE p.id IN ({marks}) GROUP BY t.tag ORDER BY n DESC, t.tag""", passage_ids)]
@@ -256,6 +262,7 @@ def hydrate(store: Store, ranked: list[tuple[int, float]], query: str) -> list[H
             text=row["text"], score=round(score, 6), char_start=row["char_start"], char_end=row["char_end"],
             locator=json.loads(row["locator"]), date=row["date"], participant=row["participant"],
             segment=row["segment"], competitor=row["competitor"], author=row["author"], filename=row["filename"],
+            format=row["format"],
             tags=tags.get(row["document_id"], []), metadata=json.loads(row["metadata"]),
             highlights=highlight_spans(row["text"], query),
         ))

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from insights.filters import Filters
+from insights.storage.mentions import Mentions, known_names
 
-# Passage-level values (a survey row's segment) win over the document's.
+# Passage-level values (a survey row's segment) win over the document's. A competitor is not one
+# such field: a passage may be about several, by its metadata or its words (see mentions.py).
 _QUERY = """
 SELECT p.id, p.document_id, lower(d.kind), lower(coalesce(p.participant, d.participant)),
-       lower(coalesce(p.segment, d.segment)), lower(coalesce(p.competitor, d.competitor)), lower(d.author),
+       lower(coalesce(p.segment, d.segment)), lower(d.author),
        coalesce(p.date, d.date), p.text,
-       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line'))
+       coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line'),
+                json_extract(p.locator, '$.prompt'), json_extract(p.locator, '$.time')),
+       p.competitor, d.competitor, p.metadata, json_extract(p.locator, '$.role') = 'interviewer'
 FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id
 """
-_FIELDS = ("kind", "participant", "segment", "competitor", "author")
+_FIELDS = ("kind", "participant", "segment", "author")
 
 
 class Catalog:
@@ -26,26 +31,33 @@ class Catalog:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         rows = db.execute(_QUERY).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 10
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 13
         self.ids = np.asarray(columns[0], dtype=np.int64)
         self.documents = np.asarray(columns[1], dtype=np.int64)
         self.codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
-        for name, values in zip(_FIELDS, columns[2:7], strict=True):
+        for name, values in zip(_FIELDS, columns[2:6], strict=True):
             vocabulary: dict[str, int] = {}
             codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) if v is not None else -1 for v in values),
                                 dtype=np.int32, count=len(values))
             self.codes[name] = (vocabulary, codes)
         # ISO dates compare as strings; a missing date sorts before every real one.
-        self.dates = np.asarray([d or "" for d in columns[7]], dtype=str)
+        self.dates = np.asarray([d or "" for d in columns[6]], dtype=str)
         # Lower-cased texts for "quoted phrase" checks: a substring test beats reading rows back.
-        self.texts = [t.lower() for t in columns[8]]
-        # Who is speaking: one participant in one document, or one record (row, line) of a table.
+        self.texts = [t.lower() for t in columns[7]]
+        self.mentions = Mentions(known_names([*columns[9], *columns[10]]), columns[9], columns[10], self.texts,
+                                 columns[11])
+        # Who is speaking: one participant in one document, one record (row, line) of a table, or one
+        # exchange of a transcript (the answers to one prompt; a prompt stands alone): an interview
+        # covers many topics, and an answer earns no credit for words said about another.
         speakers: dict[tuple[int, int, Any], int] = {}
         participants = self.codes["participant"][1]
         self.sources = np.fromiter(
             (speakers.setdefault(key, len(speakers))
-             for key in zip(columns[1], participants.tolist(), columns[9], strict=True)),
+             for key in zip(columns[1], participants.tolist(), columns[8], strict=True)),
             dtype=np.int64, count=len(rows))
+        # An interviewer's turns prompt the answers but are never a hit themselves (see ingest/speakers.py).
+        self.is_prompt = np.asarray([bool(v) for v in columns[12]], dtype=bool)
+        self.prompts = self.ids[self.is_prompt]
         self.tags: dict[str, list[int]] = defaultdict(list)
         for document_id, tag in db.execute("SELECT document_id, lower(tag) FROM tags"):
             self.tags[tag].append(document_id)
@@ -61,6 +73,27 @@ class Catalog:
         positions = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
         return np.where(self.ids[positions] == ids, self.sources[positions], unknown)
 
+    @property
+    def competitors(self) -> list[str]:
+        """Return every competitor some metadata names, sorted."""
+        return self.mentions.names
+
+    def about(self, names: Iterable[str]) -> np.ndarray:
+        """Return the ids of the passages about any of these competitors; an unknown name adds none."""
+        return self.ids[self._about(names)]
+
+    def _about(self, names: Iterable[str]) -> np.ndarray:
+        """Return a mask of the passages about any of these competitors; an interviewer's question is none."""
+        mask = np.zeros(len(self.ids), dtype=bool)
+        for name in names:
+            mask[self.mentions.positions(name)] = True
+        return mask & ~self.is_prompt
+
+    def competitor_counts(self, ids: np.ndarray) -> list[tuple[str, int]]:
+        """Return how many of these passages are about each competitor, most first, leaving out zeros."""
+        counts = [(name, int(np.isin(self.ids[self._about([name])], ids).sum())) for name in self.mentions.names]
+        return sorted([c for c in counts if c[1]], key=lambda c: (-c[1], c[0]))
+
     def containing(self, phrases: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Return the candidate ids whose text contains every phrase, case-insensitively."""
         wanted = [p.lower() for p in phrases]
@@ -69,14 +102,16 @@ class Catalog:
                 if at < len(self.texts) and self.ids[at] == i and all(p in self.texts[at] for p in wanted)]
         return np.asarray(keep, dtype=np.int64)
 
-    def allowed(self, filters: Filters) -> np.ndarray:
-        """Return the ids of the passages the filters allow (phrase checks excepted)."""
-        mask = np.ones(len(self.ids), dtype=bool)
+    def allowed(self, filters: Filters, prompts: bool = False) -> np.ndarray:
+        """Return the ids of the passages the filters allow (phrase checks excepted), prompts only if asked."""
+        mask = np.ones(len(self.ids), dtype=bool) if prompts else ~self.is_prompt
         for name in _FIELDS:
             wanted = getattr(filters, name)
             if wanted:
                 vocabulary, codes = self.codes[name]
                 mask &= np.isin(codes, [vocabulary.get(v.lower(), -2) for v in wanted])
+        if filters.competitor:
+            mask &= self._about(filters.competitor)
         if filters.document:
             mask &= np.isin(self.documents, filters.document)
         for tag in filters.tag:

@@ -16,18 +16,20 @@ import numpy as np
 
 #: Where a passage's heading is found, first match wins: a record's headline fields (as the JSON
 #: Lines and CSV parsers lead its text with them), then the section's heading path in the locator.
+#: (An answer's prompt is no heading: it is read with the answer, in one vector.)
 HEADLINE_KEYS = ("title", "subject", "headline")
+LOCATOR_KEYS = ("heading",)
 
 _QUERY = f"""
 SELECT id, {", ".join(f"json_extract(metadata, '$.{key}')" for key in HEADLINE_KEYS)},
-       json_extract(locator, '$.heading')
+       {", ".join(f"json_extract(locator, '$.{key}')" for key in LOCATOR_KEYS)}
 FROM passages ORDER BY id
 """
 
 
 def heading_of(metadata: Mapping[str, Any], locator: Mapping[str, Any]) -> str | None:
     """Return the heading a passage sits under, or None."""
-    for value in (*(metadata.get(key) for key in HEADLINE_KEYS), locator.get("heading")):
+    for value in (*(metadata.get(key) for key in HEADLINE_KEYS), *(locator.get(key) for key in LOCATOR_KEYS)):
         if isinstance(value, str) and value.strip():
             return value
     return None
@@ -48,7 +50,9 @@ class Headings:
         self.matrix = np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, 0))
         ids, rows = [], []
         for passage_id, *fields in db.execute(_QUERY):
-            name = heading_of(dict(zip(HEADLINE_KEYS, fields[:-1], strict=True)), {"heading": fields[-1]})
+            split = len(HEADLINE_KEYS)
+            name = heading_of(dict(zip(HEADLINE_KEYS, fields[:split], strict=True)),
+                              dict(zip(LOCATOR_KEYS, fields[split:], strict=True)))
             if name in names:
                 ids.append(passage_id)
                 rows.append(names[name])

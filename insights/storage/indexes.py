@@ -75,7 +75,7 @@ class Indexes:
         """Build the index in memory from the vectors stored in SQLite (no re-embedding)."""
         with self._lock, self.store.snapshot():
             generation = self.store.generation()
-            ids, matrix = self.store.vectors()
+            ids, matrix = self.store.search_vectors()
             dimension = matrix.shape[1] if len(ids) else int(self.store.get_meta("dimension") or 0) or 1
             index = VectorIndex(dimension)
             index.add(ids, matrix)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
 from ingest.errors import IngestError, ParseError
+from ingest.filenames import metadata_from_name
 from ingest.metadata import DEFAULT_KIND, MAX_TITLE_CHARS, normalize_metadata, normalize_tags, record_fields, shorten
 from ingest.model import Chunk, ParsedDocument
 from ingest.parsers import ParseOptions
@@ -126,7 +127,7 @@ def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], s
     ``name`` is the file's name as its owner knows it, when ``path`` is only where it is parked.
     """
     name = name or path.name
-    options = ParseOptions(name=name, text_column=options.text_column, text_field=options.text_field)
+    options = replace(options, name=name)
     try:
         source = read_source(path, options, int(settings.max_file_mb * 1_000_000))
         if callable(source_key):
@@ -154,15 +155,18 @@ def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], s
 
 
 def _document_fields(doc: ParsedDocument, batch: dict[str, Any], stem: str) -> tuple[dict[str, Any], list[str]]:
-    """Merge the file's own metadata over the batch's; tags are the union of both.
+    """Merge the file's own metadata over the batch's, and both over its name's; tags are the union of the first two.
 
     :raises MetadataError: when a value breaks its limit, or the union holds too many tags.
     """
     own, _ = normalize_metadata(doc.metadata)
     shared, _ = normalize_metadata(batch)
     merged = {**shared, **own}
+    kind = merged.get("kind") or DEFAULT_KIND
+    # What the file's name says fills only what nothing stated: the file's and the batch's metadata win.
+    merged = {**metadata_from_name(stem, kind), **merged}
     tags = normalize_tags(shared.get("tags", []) + own.get("tags", []))
     fields = {key: merged.get(key) for key in ("date", "participant", "segment", "competitor", "author")}
     fields["title"] = merged.get("title") or shorten(stem, MAX_TITLE_CHARS)  # an upload's name can be long
-    fields["kind"] = merged.get("kind") or DEFAULT_KIND
+    fields["kind"] = kind
     return fields, tags

@@ -165,10 +165,13 @@ class KeywordIndex:
         """Return up to ``k`` (passage id, score) pairs with a positive score, best first."""
         return self.top(self.scores(query), k, allowed)
 
-    def top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Return the ``k`` best (passage id, score) pairs of a ``scores()`` vector, among ``allowed`` ids."""
+    def top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None,
+            excluded: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Return the ``k`` best (id, score) pairs of ``scores()``: among ``allowed``, else not ``excluded``."""
         if allowed is not None and len(scores):
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
+        elif excluded is not None and len(excluded) and len(scores):
+            scores = np.where(np.isin(self.ids, excluded), 0.0, scores)
         candidates = np.flatnonzero(scores > 0)
         if len(candidates) > k:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]

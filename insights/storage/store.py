@@ -104,7 +104,13 @@ CREATE TABLE IF NOT EXISTS embeddings (
     passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
     vector BLOB NOT NULL
 );
--- One vector per distinct heading passages sit under (see insights/headings.py).
+-- An answer's vector read after its prompt (see ingest/speakers.py): search ranks by it, themes
+-- cluster the answer's own vector.
+CREATE TABLE IF NOT EXISTS context_embeddings (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL
+);
+-- One vector per distinct heading passages sit under (see insights/storage/headings.py).
 CREATE TABLE IF NOT EXISTS headings (
     text TEXT PRIMARY KEY,
     vector BLOB NOT NULL
@@ -267,9 +273,11 @@ class Store:
 
     # -- passages ---------------------------------------------------------------------------
 
-    def insert_passages(self, document_id: int, rows: Sequence[dict[str, Any]], vectors: np.ndarray) -> list[int]:
-        """Insert passages with their vectors (in a transaction); return their ids."""
+    def insert_passages(self, document_id: int, rows: Sequence[dict[str, Any]], vectors: np.ndarray,
+                        contexts: dict[int, np.ndarray] | None = None) -> list[int]:
+        """Insert passages with their vectors, and the in-context vectors of some rows by position; return their ids."""
         ids = []
+        contexts = contexts or {}
         for seq, (row, vector) in enumerate(zip(rows, vectors, strict=True)):
             cursor = self.db.execute(
                 """INSERT INTO passages (document_id, seq, text, char_start, char_end, locator, metadata,
@@ -283,6 +291,9 @@ class Store:
             ids.append(passage_id)
             self.db.execute("INSERT INTO embeddings (passage_id, vector) VALUES (?, ?)",
                             (passage_id, np.ascontiguousarray(vector, dtype=np.float32).tobytes()))
+            if seq in contexts:
+                self.db.execute("INSERT INTO context_embeddings (passage_id, vector) VALUES (?, ?)",
+                                (passage_id, np.ascontiguousarray(contexts[seq], dtype=np.float32).tobytes()))
         return ids
 
     def passages_of(self, document_id: int) -> list[sqlite3.Row]:
@@ -302,13 +313,19 @@ class Store:
                            coalesce(p.segment, d.segment) AS segment,
                            coalesce(p.competitor, d.competitor) AS competitor,
                            coalesce(p.date, d.date) AS date,
-                           d.title, d.kind, d.author, d.filename
+                           d.title, d.kind, d.author, d.filename, d.format
                     FROM passages p JOIN documents d ON d.id = p.document_id
                     WHERE p.id IN ({marks})""",
                 chunk,
             ):
                 out[row["id"]] = row
         return out
+
+    def search_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every passage id and the vector search ranks it by: in context where it has one, else its own."""
+        rows = self.db.execute("""SELECT e.passage_id, coalesce(c.vector, e.vector) FROM embeddings e
+                                  LEFT JOIN context_embeddings c USING (passage_id) ORDER BY e.passage_id""").fetchall()
+        return self._matrix(rows)
 
     def vectors(self, passage_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return stored vectors and their passage ids (all of them, or those asked for)."""
@@ -321,17 +338,22 @@ class Store:
                 rows += self.db.execute(
                     f"SELECT passage_id, vector FROM embeddings WHERE passage_id IN ({marks})", chunk
                 ).fetchall()
+        return self._matrix(rows)
+
+    @staticmethod
+    def _matrix(rows: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, vectors) from (passage id, vector blob) rows."""
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         if not rows:
             return ids, np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        return ids, matrix
+        return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
 
-    def replace_vectors(self, passage_ids: Sequence[int], vectors: np.ndarray) -> None:
+    def replace_vectors(self, passage_ids: Sequence[int], vectors: np.ndarray, table: str = "embeddings") -> None:
         """Overwrite stored vectors (in a transaction), e.g. after re-embedding with another model."""
-        self.db.execute("DELETE FROM embeddings")
+        assert table in ("embeddings", "context_embeddings")
+        self.db.execute(f"DELETE FROM {table}")
         self.db.executemany(
-            "INSERT INTO embeddings (passage_id, vector) VALUES (?, ?)",
+            f"INSERT INTO {table} (passage_id, vector) VALUES (?, ?)",
             ((int(i), np.ascontiguousarray(v, dtype=np.float32).tobytes()) for i, v in zip(passage_ids, vectors,
                                                                                           strict=True)),
         )
@@ -359,11 +381,23 @@ class Store:
                 for r in self.db.execute("SELECT metadata, locator FROM passages")]
 
     def passage_texts(self, with_titles: bool = False) -> tuple[list[int], list[str]]:
-        """Return every passage id and text (optionally after its document's title), in id order."""
-        text = "d.title || char(10) || p.text" if with_titles else "p.text"
+        """Return every passage id and text, in id order; ``with_titles``: as words are indexed.
+
+        Words are indexed after the document's title and, for an answer, the question that led to it
+        (see ``ingest.speakers.in_context``): "it's a mess" answers "mobile app complaints" when the
+        interviewer asked about the mobile app.
+        """
+        text = "d.title || char(10) || coalesce(json_extract(p.locator, '$.prompt') || char(10), '') || p.text"
+        text = text if with_titles else "p.text"
         rows = self.db.execute(
             f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"
         ).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def context_texts(self) -> tuple[list[int], list[str]]:
+        """Return the id and in-context text (prompt, then answer) of every answer that follows a prompt."""
+        rows = self.db.execute("""SELECT id, json_extract(locator, '$.prompt') || char(10) || text FROM passages
+                                  WHERE json_extract(locator, '$.prompt') IS NOT NULL ORDER BY id""").fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 
     def counts(self) -> dict[str, int]:

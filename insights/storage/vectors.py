@@ -48,14 +48,19 @@ class VectorIndex:
         if len(ids):
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Return the ids and scores of the ``k`` nearest vectors, only among ``allowed`` ids if given."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return the ids and scores of the ``k`` nearest vectors: among ``allowed`` if given, else not ``excluded``."""
         if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = None
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))  # type: ignore[call-arg]
             k = min(k, len(allowed))
+        elif excluded is not None and len(excluded):
+            # The inner selector must outlive the search: IDSelectorNot does not own it.
+            inner = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))  # type: ignore[call-arg]
+            params = faiss.SearchParameters(sel=faiss.IDSelectorNot(inner))  # type: ignore[call-arg]
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from insights.errors import InsightsError, NotFound
+from insights.filters import Filters
 from insights.search import engine as searching
 from insights.search.engine import Hit
 from insights.synthesis import themes as theming
@@ -69,28 +68,11 @@ class Comparison:
 
 
 class Mentions:
-    """Which passages are about which competitor: tagged with it, naming it in a field, or in their text."""
+    """Which passages are about which competitor, as the search filter and its facet count them."""
 
     def __init__(self, repo: Repository) -> None:
-        db = repo.store.db
-        names: dict[str, str] = {}
-        for (name,) in db.execute(
-                """SELECT DISTINCT trim(coalesce(p.competitor, d.competitor)) AS name
-                   FROM passages p JOIN documents d ON d.id = p.document_id WHERE name <> '' ORDER BY name"""):
-            names.setdefault(name.lower(), name)
-        self.names = sorted(names.values(), key=str.lower)
-        patterns = {n.lower(): re.compile(r"(?<!\w)" + re.escape(n.lower()) + r"(?!\w)") for n in self.names}
-        about: dict[str, list[int]] = {n.lower(): [] for n in self.names}
-        self.kinds: dict[int, str] = {}
-        for passage_id, kind, tagged, metadata, text in db.execute(
-                """SELECT p.id, d.kind, lower(coalesce(p.competitor, d.competitor)), p.metadata, lower(p.text)
-                   FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"""):
-            self.kinds[passage_id] = kind
-            fields = {str(v).strip().lower() for v in json.loads(metadata).values() if isinstance(v, str)}
-            for key, pattern in patterns.items():
-                if tagged == key or key in fields or pattern.search(text):
-                    about[key].append(passage_id)
-        self.about = about
+        self.catalog = repo.catalog()
+        self.names = self.catalog.competitors
 
     def canonical(self, name: str) -> str:
         """Return a competitor's name as stored, or ``us``.
@@ -99,19 +81,17 @@ class Mentions:
         """
         if name.strip().lower() == US:
             return US
-        for known in self.names:
-            if known.lower() == name.strip().lower():
-                return known
-        raise NotFound(f"unknown competitor {name!r}; known: {', '.join(self.names) or 'none yet'} (or {US!r})")
+        known = self.catalog.mentions.canonical(name)
+        if known is None:
+            raise NotFound(f"unknown competitor {name!r}; known: {', '.join(self.names) or 'none yet'} (or {US!r})")
+        return known
 
-    def passages(self, name: str, kinds: tuple[str, ...] | None = None) -> list[int]:
+    def passages(self, name: str, kinds: tuple[str, ...] = ()) -> list[int]:
         """Return the passages about a competitor (or, for ``us``, customers' passages about none), of some kinds."""
         if name == US:
-            anyone = {i for ids in self.about.values() for i in ids}
-            ids = [i for i, kind in self.kinds.items() if i not in anyone and kind in CUSTOMER_KINDS]
-        else:
-            ids = self.about[name.lower()]
-        return [i for i in ids if kinds is None or self.kinds[i] in kinds]
+            customers = self.catalog.allowed(Filters(kind=kinds or CUSTOMER_KINDS))
+            return np.setdiff1d(customers, self.catalog.about(self.names), assume_unique=True).tolist()
+        return self.catalog.allowed(Filters(competitor=(name,), kind=kinds)).tolist()
 
 
 def overview(repo: Repository) -> list[dict[str, Any]]:

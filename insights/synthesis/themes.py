@@ -7,13 +7,14 @@ import re
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from ingest.speakers import INTERVIEWER
 from insights.errors import NotFound
 from insights.filters import Filters
 from insights.search.engine import Hit, hydrate
@@ -28,8 +29,6 @@ DISTANCE_SMALL = 0.65
 DUPLICATE = 0.95
 #: Passages shorter than this many words say too little to join a theme ("Nothing to add.", "Mm-hm.").
 MIN_WORDS = 5
-#: A transcript's speaker is the interviewer when at least this share of their turns ask a question.
-INTERVIEWER_QUESTIONS = 0.5
 #: The fewest distinct quotes that make a theme, and the fewest in a small scope (under SMALL_SCOPE quotes).
 MIN_QUOTES, MIN_QUOTES_SMALL, SMALL_SCOPE = 4, 3, 100
 #: How many scopes' themes are kept in memory (per database generation) for drilling into one theme.
@@ -217,27 +216,8 @@ def _load(store: Store, ids: list[int]) -> list[_Passage]:
             speaker = locator.get("speaker")
             rows[row[0]] = _Passage(row[0], row[1], row[2], row[3], row[4],
                                     None if record is None else str(record), row[6],
-                                    str(speaker) if speaker else None)
-    interviewers = _interviewers(store, {p.document_id for p in rows.values() if p.speaker})
-    return [replace(p, prompt=(p.document_id, p.speaker) in interviewers) if p.speaker else p
-            for p in (rows[i] for i in ids if i in rows)]
-
-
-def _interviewers(store: Store, documents: set[int]) -> set[tuple[int, str]]:
-    """Return the (document, speaker) pairs of interviewers: speakers of a transcript who mostly ask questions."""
-    found: set[tuple[int, str]] = set()
-    ids = sorted(documents)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for document_id, speaker, questions, turns in store.db.execute(
-                f"""SELECT document_id, json_extract(locator, '$.speaker') AS speaker,
-                           sum(instr(text, '?') > 0), count(*)
-                    FROM passages WHERE document_id IN ({marks}) AND speaker IS NOT NULL
-                    GROUP BY document_id, speaker""", chunk):
-            if questions >= INTERVIEWER_QUESTIONS * turns:
-                found.add((document_id, str(speaker)))
-    return found
+                                    str(speaker) if speaker else None, locator.get("role") == INTERVIEWER)
+    return [rows[i] for i in ids if i in rows]
 
 
 def _group(store: Store, passages: list[_Passage]) -> tuple[list[_Group], int]:

@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from insights.config import Settings
 from insights.repository import Repository
+from insights.search import markup
 from insights.web.guard import init_guard
 from insights.web.jobs import Worker
 from insights.web.params import MAX_ID
@@ -46,6 +47,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.url_map.converters["int"] = IdConverter
     init_guard(app)
     csrf.init_app(app)
+    # Passage text is shown by its document's format: Markdown rendered safely, copied as plain words.
+    app.jinja_env.filters["passage_html"] = markup.render
+    app.jinja_env.filters["plain"] = markup.plain
+    app.jinja_env.filters["cited_html"] = markup.mark_markdown
+    app.jinja_env.tests["markdown"] = markup.is_markdown
 
     # saved_api adds the /api/v1/insights routes to api.bp, so it must be imported before api.bp is registered.
     from . import api, documents, errors, saved, saved_api, search, themes, upload  # noqa: F401

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from ingest.errors import MetadataError
 from ingest.metadata import KINDS, normalize_tags
 from insights.errors import Busy, DocumentNotFound
+from insights.search import markup
 from insights.web import get_repository
 from insights.web.params import BadRequest, parse_id
 
@@ -58,7 +59,26 @@ def show(document_id: int) -> str:
     doc = get_document(document_id)
     cited = request.args.get("passage", type=int)  # only compared with this page's ids: any int is harmless
     citing = get_repository().saved.citing(doc["source"])
-    return render_template("document.html", doc=doc, segments=segments(doc), cited=cited, citing=citing)
+    return render_template("document.html", doc=doc, segments=segments(doc), cited=cited, citing=citing,
+                           view=view(doc), heads=turn_heads(doc))
+
+
+def view(doc: dict[str, Any]) -> str:
+    """Return how to lay the text out: a transcript's turns, rendered Markdown, or the text as written."""
+    if any("speaker" in p["locator"] for p in doc["passages"]):
+        return "transcript"
+    return "markdown" if markup.is_markdown(doc["format"]) else "text"
+
+
+def turn_heads(doc: dict[str, Any]) -> set[int]:
+    """Return the ids of the passages that start a turn: a long turn split in passages shows its speaker once."""
+    heads, previous = set(), None
+    for passage in sorted(doc["passages"], key=lambda p: p["char_start"]):
+        who = (passage["locator"].get("speaker"), passage["locator"].get("time"))
+        if who != previous:
+            heads.add(passage["id"])
+        previous = who
+    return heads
 
 
 def segments(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:

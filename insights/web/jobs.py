@@ -109,7 +109,8 @@ def run_one(repo: Repository) -> bool:
     if job is None:
         return False
     metadata = dict(job["metadata"])
-    options = ParseOptions(text_column=metadata.pop("text_column", None), text_field=metadata.pop("text_field", None))
+    options = ParseOptions(text_column=metadata.pop("text_column", None), text_field=metadata.pop("text_field", None),
+                           interviewers=tuple(metadata.pop("interviewers", ())))
     replace = metadata.pop("replace", None)
     try:
         report = repo.ingest_upload(Path(job["path"]), job["filename"], metadata, options, replace)

@@ -158,13 +158,16 @@ SCHEMAS: dict[str, Schema] = {
         "score": {"type": "number", "description": "Higher is better; comparable only within one search."},
         "char_start": INTEGER,
         "char_end": INTEGER,
-        "locator": {**OBJECT, "description": "Where in the source: heading, page, row, speaker or timestamp."},
+        "locator": {**OBJECT, "description": "Where in the source: heading, page, row, speaker or time; in a "
+                                             "transcript also role (interviewer or participant) and, on an "
+                                             "answer, prompt: the question that led to it."},
         "date": OPTIONAL_STRING,
         "participant": OPTIONAL_STRING,
         "segment": OPTIONAL_STRING,
         "competitor": OPTIONAL_STRING,
         "author": OPTIONAL_STRING,
         "filename": {**STRING, "description": "The file's name as uploaded or ingested (no server path)."},
+        "format": {**STRING, "description": "The document's format (md, vtt, csv...); md text is Markdown."},
         "tags": STRINGS,
         "metadata": OBJECT,
         "highlights": {"type": "array", "description": "Offsets of matched terms inside text.",
@@ -306,6 +309,8 @@ def _paths() -> dict[str, Any]:
                     "competitor": STRING,
                     "author": STRING,
                     "date": {**STRING, "description": DATE_RULE},
+                    "interviewer": {**STRING, "description": "Who asks in these transcripts (names separated by "
+                                                             "commas); recognised by label and behaviour if unset."},
                     "text_column": {**STRING, "description": "The CSV column holding free text; detected if unset."},
                     "text_field": {**STRING, "description": "The JSON Lines field with free text; detected if unset."},
                     "replace": {**INTEGER, "description": "The id of the document this one file is a new version "

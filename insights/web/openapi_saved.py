@@ -38,6 +38,7 @@ SCHEMAS: dict[str, Schema] = {
         "segment": OPTIONAL_STRING,
         "competitor": OPTIONAL_STRING,
         "date": OPTIONAL_STRING,
+        "format": {**OPTIONAL_STRING, "description": "The source document's format (md, vtt, csv...); md is Markdown."},
         "locator": OBJECT,
         "status": {"type": "string", "enum": list(STATUSES),
                    "description": "ok: the quote is at its saved offsets; moved: the document changed but holds the "

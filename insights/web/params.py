@@ -20,6 +20,8 @@ FILTER_FIELDS = ("kind", "tag", "participant", "segment", "competitor", "author"
 
 #: The largest id SQLite can store; a bigger number names nothing.
 MAX_ID = 2**63 - 1
+#: The most interviewer names one batch may give.
+MAX_INTERVIEWERS = 20
 
 
 class BadRequest(ValueError):
@@ -161,6 +163,11 @@ def batch_metadata(form: MultiDict[str, str]) -> dict[str, Any]:
         checked = validate_metadata({k: v for k, v in metadata.items() if v})
     except MetadataError as ex:
         raise BadRequest(str(ex)) from None
+    interviewers = sorted({n.strip() for v in form.getlist("interviewer") for n in v.split(",") if n.strip()})
+    if any(len(n) > MAX_NAME_CHARS for n in interviewers) or len(interviewers) > MAX_INTERVIEWERS:
+        raise BadRequest(f"at most {MAX_INTERVIEWERS} interviewers, each at most {MAX_NAME_CHARS} characters")
+    if interviewers:
+        checked["interviewers"] = interviewers
     for name in ("text_column", "text_field"):
         value = form.get(name, "").strip()
         if len(value) > MAX_NAME_CHARS:

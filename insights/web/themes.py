@@ -36,15 +36,12 @@ def scope_query() -> str:
 
 def choices() -> dict[str, list[str]]:
     """Return the values the scope form offers: kinds, segments and competitors present in the repository."""
-    db = get_repository().store.db
-
-    def values(expression: str) -> list[str]:
-        return [r[0] for r in db.execute(
-            f"""SELECT DISTINCT {expression} AS v FROM passages p JOIN documents d ON d.id = p.document_id
-                WHERE v IS NOT NULL AND v <> '' ORDER BY v""")]
-
-    return {"kinds": list(KINDS), "segments": values("coalesce(p.segment, d.segment)"),
-            "competitors": values("coalesce(p.competitor, d.competitor)")}
+    repo = get_repository()
+    segments = [r[0] for r in repo.store.db.execute(
+        """SELECT DISTINCT coalesce(p.segment, d.segment) AS v FROM passages p JOIN documents d ON d.id = p.document_id
+           WHERE v IS NOT NULL AND v <> '' ORDER BY v""")]
+    # The competitors the competitor filter knows, spelled as it matches them.
+    return {"kinds": list(KINDS), "segments": segments, "competitors": repo.catalog().competitors}
 
 
 @bp.get("/themes")

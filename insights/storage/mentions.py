@@ -1,0 +1,63 @@
+"""Which passages are about which competitor: the one definition search filters, facets and competitor pages share."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+def known_names(values: Iterable[str | None]) -> list[str]:
+    """Return the competitors named in metadata, one spelling per name (the first seen), sorted case-blind."""
+    names: dict[str, str] = {}
+    for value in values:
+        name = (value or "").strip()
+        if name:
+            names.setdefault(name.lower(), name)
+    return sorted(names.values(), key=str.lower)
+
+
+class Mentions:
+    """The passages about each competitor, as sorted positions into the catalog's passage order.
+
+    A passage is about a competitor when its own or its document's ``competitor`` says so, when its
+    text names it, or when one of its record's fields does (a review's ``product`` column, a ticket's
+    ``previous_tool``). Naming is a whole-word, case-blind match, so "RotaMate's" counts and
+    "RotaMates" does not. Only names some metadata gives are known: a name nobody tagged is no
+    competitor, however often it is written.
+    """
+
+    def __init__(self, names: Sequence[str], own: Sequence[str | None], documents: Sequence[str | None],
+                 texts: Sequence[str], records: Sequence[str]) -> None:
+        """Match every passage against every name; ``texts`` are already lower-cased, ``records`` JSON objects."""
+        self.names = list(names)
+        keys = [name.lower() for name in self.names]
+        patterns = [re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)") for key in keys]
+        found: list[list[int]] = [[] for _ in keys]
+        for position, (tagged, filed, text, record) in enumerate(zip(own, documents, texts, records, strict=True)):
+            said = {(tagged or "").strip().lower(), (filed or "").strip().lower()}
+            # Only table rows carry fields; parsing every other passage's "{}" would double the cost.
+            fields = _field_values(record) if record != "{}" else []
+            for number, (key, pattern) in enumerate(zip(keys, patterns, strict=True)):
+                # The substring test is a cheap gate: most passages name no competitor at all.
+                if (key in said or (key in text and pattern.search(text))
+                        or any(key in field and pattern.search(field) for field in fields)):
+                    found[number].append(position)
+        self._positions = {key: np.asarray(hits, dtype=np.int64) for key, hits in zip(keys, found, strict=True)}
+
+    def canonical(self, name: str) -> str | None:
+        """Return a competitor's name as first spelled in metadata, or None for a name no metadata gives."""
+        wanted = name.strip().lower()
+        return next((known for known in self.names if known.lower() == wanted), None)
+
+    def positions(self, name: str) -> np.ndarray:
+        """Return the positions of the passages about ``name`` (none for an unknown name)."""
+        return self._positions.get(name.strip().lower(), np.zeros(0, dtype=np.int64))
+
+
+def _field_values(record: str) -> list[str]:
+    """Return a record's text fields, lower-cased."""
+    values = json.loads(record).values()
+    return [value.lower() for value in values if isinstance(value, str)]

@@ -31,11 +31,15 @@ def chunk_document(doc: ParsedDocument, max_chars: int = DEFAULT_MAX_CHARS,
                    deadline: Deadline = NO_DEADLINE) -> list[Chunk]:
     """Return the passages of ``doc``: paragraphs merged up to ``max_chars``, never crossing a section.
 
+    Sections marked ``passage=False`` (boilerplate the parser kept in the text) yield none.
+
     :raises ParseTimeout: when ``deadline`` passes.
     """
     chunks = []
     for section in doc.sections:
         deadline.check()
+        if not section.passage:
+            continue
         for start, end in _merge(_pieces(doc.text, section.start, section.end, max_chars), max_chars, deadline):
             text = doc.text[start:end]
             if _WORD_CHAR.search(text):

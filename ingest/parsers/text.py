@@ -7,6 +7,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from ingest.boilerplate import chrome_elements
 from ingest.deadline import NO_DEADLINE, Deadline
 from ingest.errors import ParseError
 from ingest.metadata import clip_fields
@@ -163,9 +164,11 @@ def _is_hidden(tag: Tag) -> bool:
 class _HtmlText:
     """Walk an HTML tree, turning visible text into paragraphs grouped under headings."""
 
-    def __init__(self, blocks: HeadingBlocks, deadline: Deadline = NO_DEADLINE) -> None:
+    def __init__(self, blocks: HeadingBlocks, deadline: Deadline = NO_DEADLINE, skip: set[int] | None = None) -> None:
         self.blocks = blocks
         self.deadline = deadline
+        #: ids of elements left out: navigation, banners, sidebars (see ``ingest.boilerplate``).
+        self.skip = skip or set()
         self.first_h1: str | None = None
         #: The paragraph being read; None marks a <br> line break.
         self._pieces: list[str | None] = []
@@ -184,7 +187,7 @@ class _HtmlText:
                 # Comments, doctypes, CDATA and processing instructions are not visible text.
                 if not isinstance(node, PreformattedString):
                     self._pieces.append(str(node))
-            elif not _is_hidden(node):
+            elif not _is_hidden(node) and id(node) not in self.skip:
                 self._enter(node, stack)
         self._end_paragraph()
 
@@ -229,7 +232,7 @@ class _HtmlText:
 
 
 def parse_html(data: bytes, options: ParseOptions) -> ParsedDocument:
-    """Parse HTML into its visible text, one block per heading."""
+    """Parse HTML into its visible text, one block per heading, leaving out navigation, banners and sidebars."""
     check_not_empty(data)
     text = decode_text(data)
     try:
@@ -245,9 +248,14 @@ def parse_html(data: bytes, options: ParseOptions) -> ParsedDocument:
         except FeatureNotFound:  # lxml is missing: the slower stdlib parser will do
             soup = BeautifulSoup(text, "html.parser")
     builder = DocumentBuilder()
-    walker = _HtmlText(HeadingBlocks(builder), options.deadline)
+    walker = _HtmlText(HeadingBlocks(builder), options.deadline, chrome_elements(soup))
     walker.walk(soup)
     walker.blocks.flush()
+    if not builder.has_text():  # a page that is all links (an index, a sitemap) is its links
+        builder = DocumentBuilder()
+        walker = _HtmlText(HeadingBlocks(builder), options.deadline)
+        walker.walk(soup)
+        walker.blocks.flush()
     title_tag = soup.find("title")
     title = (_collapse(title_tag.get_text()) if title_tag is not None else "") or walker.first_h1
     return finish(builder, {"title": title} if title else None)

@@ -4,7 +4,9 @@
 
 The text is what the product's own parsers extract (``ingest.pipeline.read_source`` and ``parse_source``:
 pypdf page text for a PDF, the visible text of an HTML page, one record per CSV row or JSON line), cut into
-passages by the default chunker. Exits 1 with a line per problem. With ``--text-only`` only the quotes'
+passages by the default chunker. A non-answer the product leaves out of its passages altogether (a breadcrumb,
+a running footer, a survey's "n/a") needs only to be in what a reader of the file sees (``visible_text``).
+Exits 1 with a line per problem. With ``--text-only`` only the quotes'
 presence in the text is checked, not where the chunker cuts (for a chunker change in progress).
 
 This module also defines how a hit is matched against a quote; ``bench/answer_quality.py`` imports it, so the
@@ -84,6 +86,19 @@ def non_answers(question: dict[str, Any]) -> list[Judgment]:
     return [Judgment(question["id"], n["file"], n["quote"], 0, n["why"]) for n in question.get("non_answers", [])]
 
 
+def visible_text(path: Path) -> str:
+    """Return what a reader of the file sees: an HTML page's text, a PDF's page text, else the file's text."""
+    if path.suffix.lower() in (".html", ".htm"):
+        from bs4 import BeautifulSoup
+
+        return BeautifulSoup(path.read_bytes(), "lxml").get_text(" ")
+    if path.suffix.lower() == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
 def extract(path: Path) -> tuple[str, list[str]]:
     """Return a file's text and its passages as the product reads and cuts them."""
     # The product's modules, imported here only: the rest of this file needs no project on the path.
@@ -145,6 +160,11 @@ def check(questions: list[dict[str, Any]], text_only: bool = False) -> tuple[lis
                 problems.append(f"{where}: no readable file {j.file!r} under corpus/")
                 continue
             text, passages = texts[j.file]
+            if not j.grade and not any(matches(j.quote, p) for p in passages):
+                # A non-answer that is no passage at all cannot reach a top five; it must still be in the file.
+                if normalize(j.quote) not in normalize(visible_text(CORPUS / j.file)):
+                    problems.append(f"{where}: {j.file}: quote not in what the file shows: {j.quote!r}")
+                continue
             if len(j.quote) < MIN_QUOTE_CHARS:
                 if not any(matches(j.quote, p) for p in passages):
                     problems.append(f"{where}: {j.file}: short quote {j.quote!r} is not a whole passage")

@@ -298,3 +298,21 @@ def test_pdf_heading_after_a_full_closing_line_starts_its_own_line() -> None:
              "Shift workers never want to see a login screen, and they see one on every morning shift now."]
     text, _ = parse_and_chunk(".pdf", pdf_pages([lines]))
     assert text.split("\n") == [f"{lines[0]} {lines[1]}", lines[2], lines[3]]
+
+
+def test_a_heading_with_nothing_under_it_is_no_passage(repo: Repository, tmp_path: Path) -> None:
+    note = tmp_path / "win-loss.md"
+    note.write_text("# Win/loss\n\n## ShipNinja\n\n### Pricing\n\nTheir labels cost 40p on every plan.\n")
+    repo.ingest([note])
+    texts = [p["text"] for p in repo.document(repo.documents()[0]["id"])["passages"]]
+    assert texts == ["Pricing\n\nTheir labels cost 40p on every plan."]
+    assert "ShipNinja" in repo.document(repo.documents()[0]["id"])["text"]  # still shown with the document
+    assert all(h.text != "ShipNinja" for h in repo.search("ShipNinja", "keyword"))
+
+
+def test_a_note_that_is_only_headings_is_still_ingested(repo: Repository, tmp_path: Path) -> None:
+    note = tmp_path / "todo.md"
+    note.write_text("# Call Jo about pricing\n\n## Next week\n")
+    report = repo.ingest([note])
+    assert report.count("added") == 1, report.failed
+    assert [p["text"] for p in repo.document(repo.documents()[0]["id"])["passages"]] == ["Next week"]

@@ -125,7 +125,7 @@ def _read_blocks(document: Document, builder: DocumentBuilder, deadline: Deadlin
             titled = text
         if level == 1 and first_h1 is None:
             first_h1 = text
-    blocks.flush()
+    blocks.flush(last=True)
     return titled or first_h1
 
 

@@ -164,7 +164,7 @@ def parse_markdown(data: bytes, options: ParseOptions) -> ParsedDocument:
                 first_h1 = text
         else:
             blocks.add(line)
-    blocks.flush()
+    blocks.flush(last=True)
     if "title" not in metadata and first_h1:
         metadata["title"] = first_h1
     return finish(builder, metadata)

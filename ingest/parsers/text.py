@@ -105,6 +105,8 @@ class HeadingBlocks:
         self._joiner = joiner
         self._path: list[tuple[int, str]] = []
         self._parts: list[str] = []
+        self._headed = False
+        self._bodies = 0
 
     def heading(self, level: int, text: str) -> None:
         """Start a new block under ``text``; the heading itself is the block's first paragraph."""
@@ -113,16 +115,23 @@ class HeadingBlocks:
             self._path.pop()
         self._path.append((level, text))
         self._parts.append(text)
+        self._headed = True
 
     def add(self, text: str) -> None:
         """Append a paragraph (or, for markdown, a line) to the current block."""
         self._parts.append(text)
 
-    def flush(self) -> None:
-        """Hand the current block to the builder."""
+    def flush(self, last: bool = False) -> None:
+        """Hand the current block to the builder; ``last``: it ends the document."""
         locator = {"heading": " > ".join(text for _, text in self._path)} if self._path else {}
-        self._builder.add(self._joiner.join(self._parts), locator)
+        # A heading with nothing under it ("## ShipNinja" right before "### Pricing") stays in the text
+        # but is no passage: a bare name would match every question about it and answer none. A
+        # document that is nothing but headings is still what it says, so its last one stays.
+        body = any(part.strip() for part in self._parts[1:]) if self._headed else True
+        self._bodies += body and any(part.strip() for part in self._parts)
+        self._builder.add(self._joiner.join(self._parts), locator, passage=body or (last and not self._bodies))
         self._parts = []
+        self._headed = False
 
 
 def parse_text(data: bytes, options: ParseOptions) -> ParsedDocument:
@@ -250,12 +259,12 @@ def parse_html(data: bytes, options: ParseOptions) -> ParsedDocument:
     builder = DocumentBuilder()
     walker = _HtmlText(HeadingBlocks(builder), options.deadline, chrome_elements(soup))
     walker.walk(soup)
-    walker.blocks.flush()
+    walker.blocks.flush(last=True)
     if not builder.has_text():  # a page that is all links (an index, a sitemap) is its links
         builder = DocumentBuilder()
         walker = _HtmlText(HeadingBlocks(builder), options.deadline)
         walker.walk(soup)
-        walker.blocks.flush()
+        walker.blocks.flush(last=True)
     title_tag = soup.find("title")
     title = (_collapse(title_tag.get_text()) if title_tag is not None else "") or walker.first_h1
     return finish(builder, {"title": title} if title else None)

@@ -24,6 +24,7 @@ from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
 from insights.saved.collection import SavedInsights
 from insights.search import engine as searching
+from insights.search import negation, weak
 from insights.storage.atomic import atomic_write
 from insights.storage.catalog import Catalog
 from insights.storage.embedder import Embedder, make_embedder
@@ -327,7 +328,16 @@ class Repository:
             "hits": searching.hydrate(self.store, ranked[offset : offset + limit], query),
             "total": len(ranked),
             "facets": searching.facets(self.store.db, self.catalog(), [i for i, _ in ranked]),
+            "match": self.match(query, mode, ranked),
         }
+
+    def match(self, query: str, mode: str, ranked: list[tuple[int, float]]) -> weak.Match:
+        """Judge whether the best of a ranking answers ``query`` well, by meaning and words (words alone by keyword)."""
+        candidates = np.asarray([i for i, _ in ranked[: weak.CANDIDATES]], dtype=np.int64)
+        if mode == "keyword":
+            return weak.assess(query, candidates, self.keywords())
+        return weak.assess(query, candidates, self.keywords(), self.index(), self.headings(),
+                           self.embedder.encode([query])[0])
 
     def rank(self, query: str, mode: str = "hybrid", filters: Filters | None = None,
              depth: int = searching.DEPTH, fusion: str = "confidence",
@@ -338,11 +348,16 @@ class Repository:
         if not query.strip():
             raise InsightsError("the question is empty")
         if mode == "keyword":
-            return searching.rank(self.catalog(), None, self.keywords(), None, query, mode, filters, depth,
-                                  within=within)
-        self.check_model()
-        return searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode, filters,
-                              depth, fusion, within, self.headings())
+            ranked = searching.rank(self.catalog(), None, self.keywords(), None, query, mode, filters, depth,
+                                    within=within)
+        else:
+            self.check_model()
+            ranked = searching.rank(self.catalog(), self.index(), self.keywords(), self.embedder, query, mode,
+                                    filters, depth, fusion, within, self.headings())
+        if not negation.asks_for_problems(query):
+            return ranked
+        rows = self.store.hits([i for i, _ in ranked])
+        return negation.demote(ranked, query, {i: row["text"] for i, row in rows.items()})
 
     def scope(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
               depth: int = theming.DEPTH) -> list[int]:

@@ -17,7 +17,7 @@ from insights.cli.saved import insight
 from insights.config import Settings
 from insights.filters import Filters
 from insights.repository import Repository
-from insights.search import exports
+from insights.search import exports, weak
 from insights.search.engine import FUSIONS, MODES, mark
 from insights.storage.atomic import atomic_write
 from insights.storage.ingestion import IngestReport
@@ -155,13 +155,16 @@ def search(obj: Context, question: str, mode: str, limit: int, offset: int, as_j
     Example: insights search "why do new admins struggle?" --kind interview --limit 5
     """
     filters = make_filters(kw)
-    hits = obj.repo.search(question, mode=mode, limit=limit, filters=filters, offset=offset)
+    page = obj.repo.search_page(question, mode=mode, limit=limit, filters=filters, offset=offset)
+    hits, match = page["hits"], page["match"]
     if as_json:
-        print_json({"query": question, "mode": mode, "filters": filters.to_dict(),
+        print_json({"query": question, "mode": mode, "filters": filters.to_dict(), "weak_match": match.weak,
                     "hits": [h.to_dict() for h in hits]})
         return
     if not hits:
         click.echo("No passages match." + (" Try removing a filter." if filters else ""))
+    elif match.weak:
+        click.echo(weak.notice(match) + " The closest passages follow.\n")
     for rank, hit in enumerate(hits, offset + 1):
         click.echo(f"{rank}. {click.style(hit.title, bold=True)} [{hit.kind}] {hit.place}")
         if hit.locator.get("prompt"):

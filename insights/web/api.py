@@ -94,7 +94,8 @@ def search() -> Response:
         raise BadRequest("'q' is required: the question to search for")
     page = get_repository().search_page(params.query, params.mode, params.limit, params.filters, params.offset)
     return jsonify(
-        query=params.query, mode=params.mode, filters=params.filters.to_dict(), total=page["total"],
+        query=params.query, mode=params.mode, filters=params.filters.to_dict(), weak_match=page["match"].weak,
+        total=page["total"],
         offset=params.offset, limit=params.limit, hits=[hit.to_dict() for hit in page["hits"]],
         facets={name: [{"value": value, "count": count} for value, count in values]
                 for name, values in page["facets"].items()},

@@ -178,6 +178,8 @@ SCHEMAS: dict[str, Schema] = {
         "query": STRING,
         "mode": {"type": "string", "enum": list(MODES)},
         "filters": _ref("Filters"),
+        "weak_match": {"type": "boolean", "description": "Nothing answers the question well (gibberish, off-topic, "
+                       "or a language the model does not read): the hits are only the closest passages."},
         "total": {**INTEGER, "description": "Candidates found (at most the ranking depth), for paging."},
         "offset": INTEGER,
         "limit": INTEGER,

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from insights.errors import InsightsError
-from insights.search import exports
+from insights.search import exports, weak
 from insights.search.engine import Hit
 from insights.web import get_repository
 from insights.web.params import FILTER_FIELDS, BadRequest, search_params
@@ -28,7 +28,8 @@ def index() -> str:
                                                   params.offset)
     except (BadRequest, InsightsError) as ex:
         error = str(ex)
-    return render_template("search.html", params=params, result=result, error=error,
+    weak_notice = weak.notice(result["match"]) if result and result["hits"] and result["match"].weak else None
+    return render_template("search.html", params=params, result=result, error=error, weak_notice=weak_notice,
                            active=active_filters(), filter_url=filter_url, page_url=page_url)
 
 

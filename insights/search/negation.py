@@ -1,0 +1,83 @@
+"""Demote passages that deny the problem a question asks about ("no complaints about cost", "haven't had trouble").
+
+A question that asks for complaints, problems or pain wants the passages that state one. A passage
+that only mentions the problem to deny it shares the question's words and meaning, so both sides of
+hybrid search rank it high: "Hasn't heard staff complaints about the mobile app" above the staff who
+complain. In the manner of NegEx (Chapman et al., 2001), a problem word is denied when a negation cue
+stands a few words before it in the same clause; a passage whose every problem word is denied is the
+opposite of an answer and keeps only part of its score.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+
+import Stemmer
+
+from insights.storage.keyword import terms
+
+#: Words that name a problem; a question holding one asks for problems (matched by their English stems).
+PROBLEM_WORDS = ("complain", "complaint", "problem", "issue", "trouble", "pain", "painful", "frustrate",
+                 "frustration", "annoy", "annoying", "bug", "broken", "struggle", "difficult", "difficulty", "hate",
+                 "dislike", "crash", "headache", "gripe", "friction")
+#: Words that deny what follows them (words ending in n't count too: hasn't, haven't, didn't, can't).
+CUES = frozenset({"no", "not", "never", "none", "nothing", "without", "nor", "neither", "hardly", "barely"})
+#: Sayings that there is no problem at all ("works fine"); each counts as a denied problem word.
+NO_PROBLEM = re.compile(r"\b(?:works?|working|worked) (?:fine|great|well)\b", re.IGNORECASE)
+#: How many words before a problem word a cue may stand (NegEx uses a window of five).
+WINDOW = 5
+#: What a clause ends at: a cue's scope never crosses these ("no complaints, but the logouts...").
+CLAUSE = re.compile(r"[.;:!?\n]|\b(?:but|except|however|although|though|yet|beyond)\b", re.IGNORECASE)
+#: The share of its score a passage keeps when it only denies the problem asked about.
+DENIAL_DISCOUNT = 0.6
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    """Return the English Snowball stemmer, the one the keyword index stems with."""
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _problem_stems() -> frozenset[str]:
+    """Return the stems of the problem words."""
+    return frozenset(_stemmer().stemWords(list(PROBLEM_WORDS)))
+
+
+def asks_for_problems(query: str) -> bool:
+    """Return whether a question asks for problems, complaints or pain."""
+    return not _problem_stems().isdisjoint(terms(query))
+
+
+def denies_problems(text: str) -> bool:
+    """Return whether a passage mentions problems only to deny them."""
+    denied = len(NO_PROBLEM.findall(text))
+    stated = 0
+    problems = _problem_stems()
+    for clause in CLAUSE.split(text):
+        words = [w.lower() for w in _TOKEN.findall(clause)]
+        for position, stem in enumerate(_stemmer().stemWords(words)):
+            if stem not in problems:
+                continue
+            if any(_is_cue(w) for w in words[max(0, position - WINDOW) : position]):
+                denied += 1
+            else:
+                stated += 1
+    return denied > 0 and stated == 0
+
+
+def _is_cue(word: str) -> bool:
+    """Return whether a word denies what follows it."""
+    return word in CUES or word.endswith(("n't", "n’t"))
+
+
+def demote(ranking: list[tuple[int, float]], query: str, texts: Mapping[int, str]) -> list[tuple[int, float]]:
+    """Discount the passages that deny the problem a question asks for; other questions keep their ranking."""
+    if not ranking or not asks_for_problems(query):
+        return ranking
+    scored = [(i, s * DENIAL_DISCOUNT if denies_problems(texts.get(i, "")) else s) for i, s in ranking]
+    return sorted(scored, key=lambda item: (-item[1], item[0]))

@@ -155,12 +155,9 @@ class Judge:
 
 
 def weak_flag(repo: Any, hits: Any, query: str, mode: str) -> bool | None:
-    """Return whether search flagged the result as a weak match, or None when it has no such flag."""
-    flag = getattr(hits, "weak_match", None)
-    if flag is None and hasattr(repo, "search_page"):
-        page = repo.search_page(query, mode=mode, limit=DEPTH)
-        flag = page.get("weak_match") if isinstance(page, dict) else getattr(page, "weak_match", None)
-    return None if flag is None else bool(flag)
+    """Return whether search flagged the result as a weak match (as `search --json` and the API say it)."""
+    page = repo.search_page(query, mode=mode, limit=DEPTH)
+    return bool(page["match"].weak)
 
 
 def as_dicts(hits: Any) -> list[dict[str, Any]]:

@@ -55,12 +55,26 @@ class SentenceTransformerEmbedder:
         if not dimension:
             raise ConfigError(f"model {name!r} does not say its embedding dimension")
         self.dimension = int(dimension)
+        # A question is encoded once however many times a request asks for it (ranking, the weak-match
+        # check, the next page); the cached rows are read-only so no caller can change them for another.
+        self._query = functools.lru_cache(maxsize=256)(self._encode_query)
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        """Return one text's vector, read-only."""
+        vector = self._encode([text])
+        vector.setflags(write=False)
+        return vector
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Return one normalised float32 vector per text.
+        """Return one normalised float32 vector per text; a single text (a question) is remembered."""
+        if len(texts) == 1:
+            return self._query(texts[0])
+        return self._encode(texts)
 
-        Texts are sorted by length and fed one batch at a time, so padding stays low and a query
-        waits for at most one batch of a running ingest, never for all of it.
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode texts sorted by length, one batch at a time.
+
+        Padding stays low, and a query waits for at most one batch of a running ingest, never for all of it.
         """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))

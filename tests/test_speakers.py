@@ -217,3 +217,20 @@ def test_the_api_and_the_upload_form_carry_roles(tmp_path: Path) -> None:
     hits = client.get("/api/v1/search?q=checklist+home+page&mode=keyword").get_json()["hits"]
     assert hits and all(h["locator"]["role"] == "participant" for h in hits)
     assert hits[0]["locator"]["prompt"] == "Go on about the checklist and what you expected there."
+
+
+def test_a_card_names_the_participant_once(tmp_path: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "MODEL": "hashing"})
+    text = ("Priya Raman: How is the time clock working for you?\n"
+            "Gary Lindqvist: It fails in dead zones, and people walk to the break room to clock in.\n"
+            "Priya Raman: And what happens at the end of a shift?\n"
+            "Gary Lindqvist: The line to clock out at the break room is like an airport.\n")
+    repo = app.extensions["insights"]
+    repo.ingest([write(tmp_path / "in", "2026-01-22-P04-gary-lindqvist.txt", text)], {"kind": "interview"})
+    page = BeautifulSoup(app.test_client().get("/?q=clock+out+line&mode=keyword").get_data(as_text=True), "lxml")
+    card = page.select_one(".hit")
+    assert card.select_one(".participant").get_text() == "P04 Gary Lindqvist"
+    assert card.select_one(".speaker") is None  # not "Gary Lindqvist · P04 Gary Lindqvist"
+    repo.close()

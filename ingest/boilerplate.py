@@ -151,6 +151,11 @@ def join_wrapped_lines(lines: list[str], width: int, compounds: set[str]) -> str
 
 
 # --- Web page chrome ---------------------------------------------------------------------------
+# Measured against trafilatura, readability-lxml and jusText on the judged web pages of examples/answers
+# (bench/html_extractors.py): trafilatura and readability keep the same 19 of 19 answer quotes and leave
+# the same 2 of 13 chrome quotes in as these rules; jusText loses 8 answers. The libraries return text,
+# not the element tree this parser walks for heading paths and exact spans, and trafilatura alone pulls
+# in a dozen packages; so the rules stay, about fifty lines.
 
 #: Landmark roles of site chrome, not of the article.
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})

@@ -356,8 +356,8 @@ class Repository:
                                     filters, depth, fusion, within, self.headings())
         if not negation.asks_for_problems(query):
             return ranked
-        rows = self.store.hits([i for i, _ in ranked])
-        return negation.demote(ranked, query, {i: row["text"] for i, row in rows.items()})
+        # The catalog holds every passage's text in memory (lower-cased, as negation reads it).
+        return negation.demote(ranked, query, self.catalog().texts_of([i for i, _ in ranked]))
 
     def scope(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
               depth: int = theming.DEPTH) -> list[int]:

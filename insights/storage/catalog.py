@@ -94,6 +94,12 @@ class Catalog:
         counts = [(name, int(np.isin(self.ids[self._about([name])], ids).sum())) for name in self.mentions.names]
         return sorted([c for c in counts if c[1]], key=lambda c: (-c[1], c[0]))
 
+    def texts_of(self, ids: list[int]) -> dict[int, str]:
+        """Return the lower-cased text of each of these passages the catalog knows."""
+        positions = np.searchsorted(self.ids, ids)
+        return {i: self.texts[at] for i, at in zip(ids, positions.tolist(), strict=True)
+                if at < len(self.ids) and self.ids[at] == i}
+
     def containing(self, phrases: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Return the candidate ids whose text contains every phrase, case-insensitively."""
         wanted = [p.lower() for p in phrases]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -117,11 +117,17 @@ class KeywordIndex:
                 for row, words in zip(self.source_rows.tolist(), corpus, strict=True):
                     merged[row] += words
                 self.source_model = _bm25(merged)
+        # Ranking and the weak-match check score the same question: the second asks for the first's scores.
+        self._scores = lru_cache(maxsize=16)(self._score)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def scores(self, query: str) -> np.ndarray:
+        """Return every passage's coverage of ``query`` (read-only, ``ids`` order); recent questions are remembered."""
+        return self._scores(query)
+
+    def _score(self, query: str) -> np.ndarray:
         """Return every passage's coverage of ``query`` (in ``ids`` order), 0..1, judged by its whole source.
 
         Coverage is the BM25 score over the best the question could earn (``ideal``): how much of the
@@ -131,12 +137,13 @@ class KeywordIndex:
         if self.model is None:
             return np.zeros(0, dtype=np.float32)
         query_terms = terms(query)
-        own = _coverage(self.model, query_terms)
-        if self.source_model is None:  # every source is one passage
-            return own
-        # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
-        # words break the tie (the exact-words search must land on the passage that holds them).
-        return _coverage(self.source_model, query_terms)[self.source_rows] + TIE_BREAK * own
+        scores = _coverage(self.model, query_terms)
+        if self.source_model is not None:
+            # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
+            # words break the tie (the exact-words search must land on the passage that holds them).
+            scores = _coverage(self.source_model, query_terms)[self.source_rows] + TIE_BREAK * scores
+        scores.setflags(write=False)
+        return scores
 
     def containing_all(self, text: str) -> np.ndarray:
         """Return the ids of passages holding every content word of ``text`` (in any order or form)."""

@@ -38,6 +38,11 @@ _EDGE_LINES = 3
 _COVER_MAX_WORDS = 40
 #: ...in front of a document with at least this many words on its other pages.
 _COVER_MIN_BODY_WORDS = 100
+#: A first page of prose is a cover too when it has fewer words than this and than this share of a median page.
+_COVER_SHORT_WORDS = 80
+_COVER_SHARE = 0.35
+#: ...and no paragraph longer than this: a title page's lines are titles, names, dates and a notice.
+_COVER_LINE_WORDS = 20
 #: Body text narrower than this (or too few lines to measure) is not judged by how full its lines are.
 _MIN_WIDTH = 40
 _SENTENCE = re.compile(r"(?:\S+\s+){7,}\S*[.!?][\"')\]]?\s*$")
@@ -95,17 +100,22 @@ def strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def is_cover_page(text: str, body_words: int) -> bool:
-    """Return True for a title page: a few lines of title, author and date, no sentence of prose.
+def is_cover_page(text: str, other_pages: list[int]) -> bool:
+    """Return True for a title page: a few lines of title, author and date in front of fuller pages.
 
-    ``body_words`` counts the words on the other pages: a short note is no cover of itself.
+    ``other_pages`` counts the words on each other page: a short note is no cover of itself. A page
+    with no sentence of prose and few words is a cover; so is a page of short lines far shorter than the
+    pages after it (a cover's "Internal use only. Do not forward." reads as a sentence but carries nothing).
     """
-    lines = text.split("\n")
-    return (
-        body_words >= _COVER_MIN_BODY_WORDS
-        and len(text.split()) < _COVER_MAX_WORDS
-        and not any(_SENTENCE.search(line) for line in lines)
-    )
+    words = len(text.split())
+    if sum(other_pages) < _COVER_MIN_BODY_WORDS:
+        return False
+    if words < _COVER_MAX_WORDS and not any(_SENTENCE.search(line) for line in text.split("\n")):
+        return True
+    fuller = sorted(other_pages)[len(other_pages) // 2]  # the median page
+    longest = max((len(line.split()) for line in text.split("\n")), default=0)
+    return (len(other_pages) >= 2 and words < _COVER_SHORT_WORDS and words <= _COVER_SHARE * fuller
+            and longest <= _COVER_LINE_WORDS)
 
 
 def hyphenated_words(text: str) -> set[str]:

@@ -99,6 +99,41 @@ def test_pdf_wrapped_lines_read_as_sentences_and_keep_their_page() -> None:
     assert swap.locator == {"page": 3}
 
 
+def make_pdf(first_page: str, pages: int = 3) -> bytes:
+    """A PDF whose first page holds ``first_page`` and whose other pages each hold a full paragraph."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, first_page, new_x="LMARGIN", new_y="NEXT")
+    for paragraph in (PARAGRAPHS * 2)[: pages - 1]:
+        pdf.add_page()
+        pdf.multi_cell(0, 7, " ".join([paragraph] * 4), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_pdf_cover_with_a_sentence_on_it_is_still_a_cover() -> None:
+    # A title page often carries a line of prose ("Internal use only. Do not forward...") and a subtitle
+    # that wraps; far shorter than the pages after it, it is still a cover.
+    cover = ("Harbour Logistics User Research\nReturns & Label Printing:\nWhat Small Shops Told Us\n"
+             "Findings from seven merchant interviews, a survey and\nsupport tickets from the first quarter\n"
+             "April 2026 | Prepared by Noor Haddad, User Research\n"
+             "Internal use only. Do not forward this report outside the research team.")
+    text, chunks = parse_and_chunk(".pdf", make_pdf(cover, pages=4))
+    assert "Prepared by Noor Haddad" in text
+    assert {chunk.locator["page"] for chunk in chunks} == {2, 3, 4}
+
+
+def test_pdf_short_first_page_of_prose_is_content() -> None:
+    # A first page that holds a paragraph is content, however much fuller the pages after it are.
+    _, chunks = parse_and_chunk(".pdf", make_pdf(PARAGRAPHS[2], pages=3))
+    assert {chunk.locator["page"] for chunk in chunks} == {1, 2, 3}
+    _, chunks = parse_and_chunk(".pdf", make_pdf("Printing labels: " + PARAGRAPHS[0][:150] + ".", pages=3))
+    assert 1 in {chunk.locator["page"] for chunk in chunks}
+
+
 def test_pdf_page_number_styles_are_dropped() -> None:
     from fpdf import FPDF
 

@@ -60,11 +60,11 @@ def _add_pages(builder: DocumentBuilder, extracted: list[tuple[int, list[str]]],
     # lengths is the measure a wrapped line is held against (the longest line may be a table row).
     lengths = sorted(len(line.strip()) for lines in cleaned for line in lines if line.strip())
     width = lengths[int(len(lengths) * 0.9)] if lengths else 0
-    body_words = sum(len(line.split()) for lines in cleaned[1:] for line in lines)
+    other_pages = [sum(len(line.split()) for line in lines) for lines in cleaned[1:]]
     for index, ((number, _), lines) in enumerate(zip(extracted, cleaned, strict=True)):
         deadline.check()
         text = join_wrapped_lines(lines, width, compounds)
-        cover = index == 0 and number == 1 and is_cover_page(text, body_words)
+        cover = index == 0 and number == 1 and is_cover_page(text, other_pages)
         builder.add(text, {"page": number}, passage=not cover)
 
 

@@ -192,13 +192,12 @@ def export(obj: Context, question: str, fmt: str, out: Path | None, mode: str, l
     """
     if out is not None and not out.parent.is_dir():
         raise click.BadParameter(f"no folder {out.parent}", param_hint="--out")
-    hits = obj.repo.search(question, mode=mode, limit=limit, filters=make_filters(kw))
-    body = exports.to_csv(hits) if fmt == "csv" else exports.to_markdown(question, hits)
+    body, quotes = obj.repo.export(question, fmt, mode, limit, make_filters(kw))
     if out is None:
         click.echo(body, nl=False)
         return
     atomic_write(out, body.encode("utf-8"))
-    click.echo(f"wrote {len(hits)} quotes to {out}", err=True)
+    click.echo(f"wrote {quotes} quotes to {out}", err=True)
 
 
 @cli.command()

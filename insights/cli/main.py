@@ -12,6 +12,7 @@ import click
 from ingest.errors import MetadataError
 from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
+from insights.cli import audit, backup
 from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.cli.saved import insight
 from insights.config import Settings
@@ -50,6 +51,8 @@ def cli(ctx: click.Context, data_dir: Path | None, model: str | None) -> None:
 
 
 cli.add_command(insight)
+for command in (audit.audit, backup.backup, backup.restore):
+    cli.add_command(command)
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:

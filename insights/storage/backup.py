@@ -51,13 +51,19 @@ def backup(data_dir: Path, dest: Path, actor: str = audit.LOCAL) -> dict[str, An
     if not database.is_file():
         raise BackupError(f"no repository at {data_dir}: it has no {DATABASE}")
     _check_empty(dest, "the backup")
+    gone: str | None = None
     for _ in range(ATTEMPTS):
         with _staging(dest, "backup") as tmp:
             manifest = _snapshot(data_dir, tmp)
-            if manifest is None:
-                continue  # an original was collected after the snapshot was taken: take a newer one
-            _publish(tmp, dest)
-            break
+            if isinstance(manifest, dict):
+                _publish(tmp, dest)
+                break
+        # An original was collected after the snapshot was taken: a newer snapshot no longer needs
+        # it, unless it is lost from the repository itself.
+        if manifest == gone:
+            raise BackupError(f"the repository is damaged: {data_dir / ORIGINALS / manifest} is missing but a "
+                              "document refers to it; re-ingest that file, or remove its document, then back up")
+        gone = manifest
     else:
         raise BackupError(f"the repository kept changing during {ATTEMPTS} attempts; try again")
     with closing(Store(database)) as store:
@@ -82,6 +88,7 @@ def restore(src: Path, data_dir: Path, model: str | None = None, actor: str = au
                           f"{model!r}, run: insights reindex --re-embed")
     _check_empty(data_dir, "the restored repository")
     with _staging(data_dir, "restore") as tmp:
+        (tmp / ORIGINALS).mkdir()  # even for a repository with no documents yet
         for entry in manifest["files"]:
             _copy_checked(src, tmp, entry)
         _check_database(tmp, manifest)
@@ -127,10 +134,10 @@ def read_manifest(src: Path) -> dict[str, Any]:
 # -- backup steps ----------------------------------------------------------------------------
 
 
-def _snapshot(data_dir: Path, tmp: Path) -> dict[str, Any] | None:
+def _snapshot(data_dir: Path, tmp: Path) -> dict[str, Any] | str:
     """Copy the database with SQLite's online backup, then the originals it refers to; return the manifest.
 
-    Return None when an original the snapshot needs was deleted before it could be copied.
+    Return the name of an original the snapshot needs that was deleted before it could be copied.
     """
     # One step (pages=-1) reads the whole database inside one read transaction: a consistent
     # snapshot; in WAL mode writers carry on meanwhile.
@@ -154,7 +161,7 @@ def _snapshot(data_dir: Path, tmp: Path) -> dict[str, Any] | None:
         try:
             shutil.copyfile(data_dir / ORIGINALS / name, tmp / ORIGINALS / name)
         except FileNotFoundError:
-            return None
+            return name
         files.append(_entry(tmp, f"{ORIGINALS}/{name}"))
     body = {
         "format": FORMAT,

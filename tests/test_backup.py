@@ -53,6 +53,10 @@ def test_restored_repository_answers_every_search_exactly_as_before(runner: CliR
     restored = tmp_path / "restored"
     summary = json.loads(run(runner, "--data-dir", str(restored), "restore", str(tmp_path / "backup"), "--json"))
     assert summary["documents"] == 3
+    # The vector index is rebuilt and saved at restore, in step with the database, not at the first search.
+    with sqlite3.connect(restored / "insights.db") as db:
+        generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    assert json.loads((restored / "index.json").read_text())["generation"] == generation
 
     assert answers(runner, restored) == before
     source = json.loads(run(runner, "documents", "--json"))["documents"]
@@ -64,7 +68,6 @@ def test_restored_repository_answers_every_search_exactly_as_before(runner: CliR
         p.read_bytes() for p in (data_dir / "originals").iterdir())
     stats = json.loads(run(runner, "--data-dir", str(restored), "stats", "--json"))
     assert stats["indexed"] == stats["passages"] == stats["vectors"]
-    assert (restored / "index.faiss").is_file()  # rebuilt at restore, not at the first search
 
 
 def test_backup_refuses_a_destination_that_is_not_empty(runner: CliRunner, notes: Path, tmp_path: Path) -> None:
@@ -74,7 +77,7 @@ def test_backup_refuses_a_destination_that_is_not_empty(runner: CliRunner, notes
     (dest / "keep.txt").write_text("mine")
     result = runner.invoke(cli, ["backup", str(dest)])
     assert result.exit_code == 1
-    assert "not empty" in result.output
+    assert "already exists and is not empty; choose a new folder" in result.output
     assert os.listdir(dest) == ["keep.txt"]
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -283,6 +286,29 @@ def forged_damaged_database(backup: Path) -> None:
     forge(backup, manifest)
 
 
+def forged_inconsistent_index(backup: Path) -> None:
+    # Damage only an index, which no count reads: its entries no longer match its table's rows.
+    database = backup / "insights.db"
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA writable_schema = ON")
+        db.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX tags_tag ON tags(document_id)' "
+                   "WHERE name = 'tags_tag'")
+    db.close()
+    manifest = manifest_of(backup)
+    relist(backup, manifest, "insights.db")
+    forge(backup, manifest)
+
+
+def forged_without_database(backup: Path) -> None:
+    manifest = manifest_of(backup)
+    manifest["files"] = [f for f in manifest["files"] if f["path"] != "insights.db"]
+    forge(backup, manifest)
+
+
+def forged_shapeless(backup: Path) -> None:
+    forge(backup, {**manifest_of(backup), "files": "insights.db"})
+
+
 def forged_unlisted_original(backup: Path) -> None:
     manifest = manifest_of(backup)
     dropped = next(f for f in manifest["files"] if f["path"].startswith("originals/"))
@@ -311,6 +337,9 @@ def forged_escaping_path(backup: Path) -> None:
     (forged_counts, "the manifest does not describe insights.db"),
     (forged_model, "the manifest does not describe insights.db"),
     (forged_damaged_database, "insights.db in the backup is damaged"),
+    (forged_inconsistent_index, "insights.db in the backup is damaged"),
+    (forged_without_database, "is not a backup manifest: it must list insights.db"),
+    (forged_shapeless, "is not a backup manifest"),
     (forged_unlisted_original, "1 original file(s) the database refers to are not in it"),
     (forged_escaping_path, "which is not a file of a backup"),
 ])
@@ -340,7 +369,7 @@ def test_restore_refuses_a_folder_that_is_not_empty(runner: CliRunner, made: Pat
     (target / "insights.db").write_text("someone else's")
     result = runner.invoke(cli, ["--data-dir", str(target), "restore", str(made)])
     assert result.exit_code == 1
-    assert "not empty" in result.output
+    assert "already exists and is not empty; choose a new folder" in result.output
     assert (target / "insights.db").read_text() == "someone else's"
 
 

@@ -47,6 +47,7 @@ def backup(data_dir: Path, dest: Path, actor: str = audit.LOCAL) -> dict[str, An
 
     :raises BackupError: when there is no repository, or ``dest`` exists and is not an empty folder.
     """
+    dest = Path(os.path.abspath(dest))  # "." or "../x" still has a parent to build beside
     database = data_dir / DATABASE
     if not database.is_file():
         raise BackupError(f"no repository at {data_dir}: it has no {DATABASE}")
@@ -67,7 +68,7 @@ def backup(data_dir: Path, dest: Path, actor: str = audit.LOCAL) -> dict[str, An
     else:
         raise BackupError(f"the repository kept changing during {ATTEMPTS} attempts; try again")
     with closing(Store(database)) as store:
-        audit.record(store, actor, "backup", str(dest.resolve()), {**manifest["counts"], "bytes": manifest["bytes"]})
+        audit.record(store, actor, "backup", str(dest), {**manifest["counts"], "bytes": manifest["bytes"]})
     return _summary(manifest, dest)
 
 
@@ -80,6 +81,7 @@ def restore(src: Path, data_dir: Path, model: str | None = None, actor: str = au
     :raises BackupError: for a missing or edited manifest, a missing, truncated or altered file, a
         damaged database, another format version or model, or a ``data_dir`` that is not empty.
     """
+    data_dir = Path(os.path.abspath(data_dir))
     manifest = read_manifest(src)
     stored = manifest.get("model")
     if model is not None and stored is not None and stored != model:

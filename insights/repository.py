@@ -23,8 +23,10 @@ from insights.config import Settings
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
 from insights.saved.collection import SavedInsights
+from insights.saved.writeup import to_markdown
 from insights.search import engine as searching
-from insights.search import negation, weak
+from insights.search import exports, negation, weak
+from insights.storage import audit
 from insights.storage.atomic import atomic_write
 from insights.storage.catalog import Catalog
 from insights.storage.embedder import Embedder, make_embedder
@@ -136,7 +138,7 @@ class Repository:
 
     def ingest(self, paths: Iterable[str | Path], metadata: dict[str, Any] | None = None,
                options: ParseOptions | None = None, prune: bool = False,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int, str], None] | None = None, actor: str = audit.LOCAL) -> IngestReport:
         """Add or update every file under ``paths``; skip unchanged ones; report each failure.
 
         Batch ``metadata`` (kind, tags, participant, ...) fills fields a file does not set itself.
@@ -145,13 +147,14 @@ class Repository:
         paths = list(paths)
         found = list(discover(paths))
         files = [(f, str(f.resolve())) if isinstance(f, Path) else f for f in found]
-        report = self._ingest(files, metadata or {}, options or ParseOptions(), progress)
+        report = self._ingest(files, metadata or {}, options or ParseOptions(), progress, actor=actor)
         if prune:
-            report.removed = self._prune(paths)
+            report.removed = self._prune(paths, actor)
         return report
 
     def ingest_upload(self, path: Path, name: str, metadata: dict[str, Any] | None = None,
-                      options: ParseOptions | None = None, replace: int | None = None) -> IngestReport:
+                      options: ParseOptions | None = None, replace: int | None = None,
+                      actor: str = audit.LOCAL) -> IngestReport:
         """Ingest one uploaded file parked at ``path``, named ``name`` by its owner.
 
         An upload is known by its name and its content together: the same file again is unchanged
@@ -166,11 +169,11 @@ class Repository:
             key = self.document(replace, with_passages=False)["source"]
         else:
             key = lambda source: f"upload:{source.content_hash}:{name}"  # noqa: E731
-        return self._ingest([(path, key)], metadata or {}, options or ParseOptions(), None, name)
+        return self._ingest([(path, key)], metadata or {}, options or ParseOptions(), None, name, actor)
 
     def _ingest(self, files: Sequence[tuple[Path, SourceKey] | Problem], metadata: dict[str, Any],
                 options: ParseOptions, progress: Callable[[int, int, str], None] | None,
-                name: str | None = None) -> IngestReport:
+                name: str | None = None, actor: str = audit.LOCAL) -> IngestReport:
         """Prepare files and write them in embedding-sized batches; the write lock is held only to write."""
         report = IngestReport()
         self.check_model()
@@ -186,17 +189,17 @@ class Repository:
             if isinstance(prepared, Prepared):
                 batch.add(prepared)
                 if batch.full:
-                    wrote |= self._write(batch.take(), report)
+                    wrote |= self._write(batch.take(), report, actor)
             else:
                 report.record(prepared)
-        if self._write(batch.take(), report) or wrote:
+        if self._write(batch.take(), report, actor) or wrote:
             # Once per run, not per batch: a crash before this only costs a rebuild from stored vectors.
             with self._writing():
                 self.indexes.save()
                 self._collect_originals()
         return report
 
-    def _write(self, items: list[Prepared], report: IngestReport) -> bool:
+    def _write(self, items: list[Prepared], report: IngestReport, actor: str = audit.LOCAL) -> bool:
         """Embed a batch of documents, then, holding the write lock, write them in one transaction.
 
         Return whether anything was written.
@@ -238,6 +241,10 @@ class Repository:
                         removed += self.store.delete_passages(item.existing_id)
                     document_id = self.store.save_document(item.fields, item.tags, item.existing_id)
                     added.append((self.store.insert_passages(document_id, rows, block, own), searched))
+                    audit.record(self.store, actor, "document.add" if item.existing_id is None else "document.update",
+                                 f"document:{document_id}", {"filename": item.fields["filename"],
+                                                             "title": item.fields["title"], "passages": len(rows),
+                                                             "source": item.fields["source"]})
                     item.document_id = document_id
                     written.append(item)
                 self.store.add_headings(headings, heading_vectors)
@@ -250,7 +257,7 @@ class Repository:
             report.record(item.result())
         return bool(written)
 
-    def remove(self, document_id: int, wait: bool = True) -> dict[str, Any]:
+    def remove(self, document_id: int, wait: bool = True, actor: str = audit.LOCAL) -> dict[str, Any]:
         """Delete a document, its passages, vectors and (if unshared) its kept original.
 
         :raises DocumentNotFound: when no document has this id.
@@ -261,20 +268,23 @@ class Repository:
             self.index()
             with self.store.transaction():
                 passage_ids = self.store.delete_document(document_id)
+                audit.record(self.store, actor, "document.delete", f"document:{document_id}",
+                             {"filename": doc["filename"], "title": doc["title"], "passages": len(passage_ids),
+                              "source": doc["source"]})
                 generation = self.store.bump_generation()
             self.indexes.apply(generation, passage_ids, [])
             self.indexes.save()
             self._collect_originals()
         return doc
 
-    def _prune(self, paths: list[str | Path]) -> list[dict[str, Any]]:
+    def _prune(self, paths: list[str | Path], actor: str = audit.LOCAL) -> list[dict[str, Any]]:
         """Remove documents whose source file, inside one of the given folders, no longer exists."""
         folders = [str(Path(p).resolve()) + os.sep for p in paths if Path(p).is_dir()]
         gone = [d for d in self.store.documents()
                 if any(d["source"].startswith(f) for f in folders) and not Path(d["source"]).exists()]
-        return [self.remove(d["id"]) for d in gone]
+        return [self.remove(d["id"], actor=actor) for d in gone]
 
-    def reindex(self, re_embed: bool = False) -> dict[str, Any]:
+    def reindex(self, re_embed: bool = False, actor: str = audit.LOCAL) -> dict[str, Any]:
         """Rebuild the vector index from stored vectors, or re-embed every passage with the configured model."""
         with self._writing():
             if re_embed:
@@ -292,6 +302,8 @@ class Repository:
             self._embed_headings(re_embed)
             self.indexes.rebuild()
             self.indexes.save()
+            audit.record(self.store, actor, "reindex", "repository",
+                         {"re_embed": re_embed, "model": self.model, "passages": len(self.indexes.vectors())})
         return self.stats()
 
     def _embed_headings(self, again: bool = False) -> None:
@@ -373,7 +385,8 @@ class Repository:
         """Group the passages in scope into themes sorted by evidence; ``theme`` gets all its quotes."""
         return theming.build(self.store, self.scope(query, filters, mode), query, filters, quotes, theme)
 
-    def set_tags(self, document_id: int, tags: Iterable[str], wait: bool = True) -> list[str]:
+    def set_tags(self, document_id: int, tags: Iterable[str], wait: bool = True,
+                 actor: str = audit.LOCAL) -> list[str]:
         """Replace a document's tags; return them as stored.
 
         :raises DocumentNotFound: when no document has this id.
@@ -383,9 +396,35 @@ class Repository:
         with self._writing(wait):
             self.document(document_id, with_passages=False)
             with self.store.transaction() as db:
+                before = self.store.tags([document_id])[document_id]
                 db.execute("DELETE FROM tags WHERE document_id = ?", (document_id,))
                 db.executemany("INSERT INTO tags (document_id, tag) VALUES (?, ?)", [(document_id, t) for t in clean])
+                audit.record(db, actor, "document.tags", f"document:{document_id}", {"before": before, "tags": clean})
         return clean
+
+    def export(self, question: str, fmt: str = "csv", mode: str = "hybrid", limit: int = exports.EXPORT_LIMIT,
+               filters: Filters | None = None, link: Callable[[searching.Hit], str] | None = None,
+               actor: str = audit.LOCAL) -> tuple[str, int]:
+        """Return the quotes that answer ``question`` as a CSV or Markdown file, and how many; audited."""
+        hits = self.search(question, mode, limit, filters)
+        audit.record(self.store, actor, "export", "search", {"query": question, "format": fmt, "mode": mode,
+                                                             "filters": (filters or Filters()).to_dict(),
+                                                             "quotes": len(hits)})
+        return exports.render(fmt, question, hits, link), len(hits)
+
+    def export_insight(self, insight_id: int, actor: str = audit.LOCAL) -> str:
+        """Return a saved insight as Markdown with footnoted citations; audited.
+
+        :raises InsightNotFound: when no insight has this id.
+        """
+        found = self.saved.get(insight_id)
+        audit.record(self.store, actor, "export", f"insight:{insight_id}", {"format": "md", "title": found.title})
+        return to_markdown(found)
+
+    def audit_log(self, since: str | None = None, actor: str | None = None, action: str | None = None,
+              limit: int | None = None) -> list[audit.Entry]:
+        """Return audit entries, oldest first, filtered as :func:`insights.storage.audit.entries` says."""
+        return audit.entries(self.store, since, actor, action, limit)
 
     def documents(self) -> list[dict[str, Any]]:
         """Return every document's fields and passage count, newest first."""

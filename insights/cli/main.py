@@ -12,6 +12,7 @@ import click
 from ingest.errors import MetadataError
 from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
+from insights.cli import audit, backup
 from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.cli.saved import insight
 from insights.config import Settings
@@ -50,6 +51,8 @@ def cli(ctx: click.Context, data_dir: Path | None, model: str | None) -> None:
 
 
 cli.add_command(insight)
+for command in (audit.audit, backup.backup, backup.restore):
+    cli.add_command(command)
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -192,13 +195,12 @@ def export(obj: Context, question: str, fmt: str, out: Path | None, mode: str, l
     """
     if out is not None and not out.parent.is_dir():
         raise click.BadParameter(f"no folder {out.parent}", param_hint="--out")
-    hits = obj.repo.search(question, mode=mode, limit=limit, filters=make_filters(kw))
-    body = exports.to_csv(hits) if fmt == "csv" else exports.to_markdown(question, hits)
+    body, quotes = obj.repo.export(question, fmt, mode, limit, make_filters(kw))
     if out is None:
         click.echo(body, nl=False)
         return
     atomic_write(out, body.encode("utf-8"))
-    click.echo(f"wrote {len(hits)} quotes to {out}", err=True)
+    click.echo(f"wrote {quotes} quotes to {out}", err=True)
 
 
 @cli.command()

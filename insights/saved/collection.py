@@ -11,6 +11,7 @@ from typing import Any
 
 from insights.errors import InsightNotFound, InsightsError
 from insights.saved.evidence import STATUSES, Evidence, resolve, snapshot
+from insights.storage import audit
 from insights.storage.store import Store
 
 #: Longest title and summary, in characters: a title is one line, a summary a few paragraphs.
@@ -67,7 +68,8 @@ class SavedInsights:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def create(self, title: str, summary: str = "", evidence: Iterable[EvidenceSource] = ()) -> Insight:
+    def create(self, title: str, summary: str = "", evidence: Iterable[EvidenceSource] = (),
+               actor: str = audit.LOCAL) -> Insight:
         """Save a new insight with its first evidence, all or nothing.
 
         :raises InsightsError: for an empty or too long title, or evidence that cannot be found.
@@ -76,12 +78,13 @@ class SavedInsights:
         with self.store.transaction() as db:
             cursor = db.execute("INSERT INTO insights (title, summary) VALUES (?, ?)", (title, summary))
             insight_id = int(cursor.lastrowid or 0)
-            for source in evidence:
-                _insert_evidence(db, insight_id, source)
+            quotes = [_insert_evidence(db, insight_id, source) for source in evidence]
             _index(db, insight_id)
+            audit.record(db, actor, "insight.create", f"insight:{insight_id}", {"title": title, "evidence": quotes})
         return self.get(insight_id)
 
-    def update(self, insight_id: int, title: str | None = None, summary: str | None = None) -> Insight:
+    def update(self, insight_id: int, title: str | None = None, summary: str | None = None,
+               actor: str = audit.LOCAL) -> Insight:
         """Change an insight's title and/or summary.
 
         :raises InsightNotFound: when no insight has this id.
@@ -95,9 +98,12 @@ class SavedInsights:
                  current["summary"] if summary is None else _summary(summary), insight_id),
             )
             _index(db, insight_id)
+            changed = [name for name, value in (("title", title), ("summary", summary)) if value is not None]
+            audit.record(db, actor, "insight.update", f"insight:{insight_id}",
+                         {"title": current["title"] if title is None else _title(title), "changed": changed})
         return self.get(insight_id)
 
-    def delete(self, insight_id: int) -> Insight:
+    def delete(self, insight_id: int, actor: str = audit.LOCAL) -> Insight:
         """Delete an insight and its evidence; the documents are untouched. Return what was deleted.
 
         :raises InsightNotFound: when no insight has this id.
@@ -107,9 +113,11 @@ class SavedInsights:
             _row(db, insight_id)
             db.execute("DELETE FROM insights_fts WHERE rowid = ?", (insight_id,))
             db.execute("DELETE FROM insights WHERE id = ?", (insight_id,))
+            audit.record(db, actor, "insight.delete", f"insight:{insight_id}",
+                         {"title": insight.title, "evidence": len(insight.evidence)})
         return insight
 
-    def add_evidence(self, insight_id: int, source: EvidenceSource) -> Evidence:
+    def add_evidence(self, insight_id: int, source: EvidenceSource, actor: str = audit.LOCAL) -> Evidence:
         """Attach a quote to an insight; attaching the same span twice keeps one.
 
         :raises InsightNotFound: when no insight has this id.
@@ -120,9 +128,10 @@ class SavedInsights:
             evidence_id = _insert_evidence(db, insight_id, source)
             _touch(db, insight_id)
             _index(db, insight_id)
+            audit.record(db, actor, "insight.evidence.add", f"insight:{insight_id}", {"evidence": evidence_id})
         return next(e for e in self.get(insight_id).evidence if e.id == evidence_id)
 
-    def remove_evidence(self, insight_id: int, evidence_id: int) -> Evidence:
+    def remove_evidence(self, insight_id: int, evidence_id: int, actor: str = audit.LOCAL) -> Evidence:
         """Detach one piece of evidence from an insight; return it.
 
         :raises InsightNotFound: when the insight, or this evidence of it, does not exist.
@@ -134,6 +143,8 @@ class SavedInsights:
             db.execute("DELETE FROM evidence WHERE id = ? AND insight_id = ?", (evidence_id, insight_id))
             _touch(db, insight_id)
             _index(db, insight_id)
+            audit.record(db, actor, "insight.evidence.remove", f"insight:{insight_id}",
+                         {"evidence": evidence_id, "source": removed.source})
         return removed
 
     # -- reading ----------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from insights.storage import audit
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -128,7 +130,7 @@ class Store:
         self.path = path
         self._local = threading.local()
         # executescript() commits first, so the script carries its own transaction.
-        self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{self._migrations()}COMMIT;")
+        self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{audit.SCHEMA}{self._migrations()}COMMIT;")
 
     def _migrations(self) -> str:
         """Return the statements that bring a database made by an older version up to SCHEMA."""

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from insights.errors import InsightNotFound, InsightsError
 from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
-from insights.saved.writeup import to_markdown
 from insights.search import engine as searching
 from insights.web import get_repository
 
@@ -130,7 +129,10 @@ def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
 @bp.get("/<int:insight_id>/export.md")
 def export(insight_id: int) -> Response:
     """Download the insight as Markdown with footnoted citations."""
-    markdown = to_markdown(get_insight(insight_id))
+    try:
+        markdown = get_repository().export_insight(insight_id)
+    except InsightNotFound as ex:
+        abort(404, str(ex))
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})
 

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from insights.saved.collection import EvidenceSource
-from insights.saved.writeup import to_markdown
 from insights.web import get_repository
 from insights.web.api import bp
 from insights.web.params import MAX_ID, BadRequest, json_body
@@ -117,6 +116,6 @@ def remove_evidence(insight_id: int, evidence_id: int) -> Response:
 @bp.get("/insights/<int:insight_id>/export.md")
 def export_insight(insight_id: int) -> Response:
     """Return the insight as Markdown with footnoted citations, as a download."""
-    markdown = to_markdown(get_repository().saved.get(insight_id))
+    markdown = get_repository().export_insight(insight_id)
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})

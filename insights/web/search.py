@@ -38,14 +38,12 @@ def export(fmt: str) -> Response:
     """Download the current result set as CSV or Markdown, one quote with its citation per hit."""
     try:
         params = search_params(request.args)
-        hits = (get_repository().search(params.query, params.mode, exports.EXPORT_LIMIT, params.filters)
-                if params.query else [])
+        body = (get_repository().export(params.query, fmt, params.mode, exports.EXPORT_LIMIT, params.filters,
+                                        quote_link)[0]
+                if params.query else exports.render(fmt, params.query, []))
     except (BadRequest, InsightsError) as ex:
         abort(400, str(ex))
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(hits, quote_link), "text/csv"
-    else:
-        body, mimetype = exports.to_markdown(params.query, hits), "text/markdown"
+    mimetype = "text/csv" if fmt == "csv" else "text/markdown"
     name = f"insights-export.{fmt}"
     # Werkzeug appends "; charset=utf-8" to a text/* mimetype itself: naming it here would send it twice.
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -284,10 +284,12 @@ class LoginThrottle:
     def failed(self, key: str) -> None:
         """Count one failed sign-in."""
         with self._lock:
-            if key not in self._failures and len(self._failures) >= self.max_keys:
+            failures = self._recent(key)
+            if not failures and len(self._failures) >= self.max_keys:
                 # Memory stays bounded under a flood of names: forget the key whose last failure is oldest.
                 del self._failures[min(self._failures, key=lambda k: self._failures[k][-1])]
-            self._recent(key).append(self.clock())
+            failures.append(self.clock())
+            self._failures[key] = failures
 
     def reset(self, key: str) -> None:
         """Forget the failures of a key that has just signed in."""
@@ -295,10 +297,12 @@ class LoginThrottle:
             self._failures.pop(key, None)
 
     def _recent(self, key: str) -> deque[float]:
-        """Return the key's failures inside the window, dropping older ones."""
-        failures = self._failures.setdefault(key, deque())
+        """Return the key's failures inside the window; a key with none left is forgotten."""
+        failures = self._failures.get(key, deque())
         while failures and failures[0] <= self.clock() - self.window:
             failures.popleft()
+        if not failures:
+            self._failures.pop(key, None)
         return failures
 
 

@@ -336,6 +336,14 @@ def test_changing_your_password_keeps_this_session_and_ends_the_others(app):
     assert here.get("/upload").status_code == 200 and there.get("/upload").status_code == 303
 
 
+def test_guessing_the_current_password_from_a_borrowed_session_is_rate_limited(app):
+    borrowed = signed_in(app, "cory")
+    guess = {"current": "guess guess", "new": "brand new pw", "confirm": "brand new pw"}
+    assert [borrowed.post("/account/password", data=guess).status_code for _ in range(6)] == [400] * 5 + [429]
+    right = borrowed.post("/account/password", data={**guess, "current": PASSWORD})
+    assert right.status_code == 429 and app.extensions["insights"].accounts.authenticate("cory", PASSWORD)
+
+
 # -- API tokens ---------------------------------------------------------------------------------------
 
 

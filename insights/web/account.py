@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from insights.accounts import SCOPES, User
 from insights.errors import InsightsError, UserNotFound
 from insights.web import get_repository
-from insights.web.auth import current_user, start_session
+from insights.web.auth import current_user, get_throttle, start_session, throttle_key
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -66,7 +66,12 @@ def password() -> BaseResponse | tuple[str, int, dict[str, str]]:
     new = request.form.get("new", "")
     if new != request.form.get("confirm", ""):
         return page(400, error="Password not changed: the two new passwords differ.")
+    # Counted with failed sign-ins: a borrowed session must not become a way to guess the password.
+    throttle, key = get_throttle(), throttle_key(user.name)
+    if throttle.retry_after(key):
+        return page(429, error="Password not changed: too many wrong passwords; try again later.")
     if accounts.authenticate(user.name, request.form.get("current", "")) is None:
+        throttle.failed(key)
         return page(400, error="Password not changed: the current password is wrong.")
     try:
         changed = accounts.set_password(user.name, new)

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Flask,
     Request,
-    Response,
     current_app,
     flash,
     g,
@@ -90,7 +89,7 @@ def init_auth(app: Flask) -> None:
     app.context_processor(lambda: {"current_user": current_user(), "can": can})
 
 
-def enforce() -> Response | None:
+def enforce() -> BaseResponse | None:
     """Let the request through when its user may use the endpoint; else 401 (sign in) or 403 (role too low)."""
     endpoint = request.endpoint
     if endpoint is None:
@@ -174,7 +173,7 @@ def can(permission: str) -> bool:
     return user is not None and user.can(permission)
 
 
-def unauthenticated() -> Response:
+def unauthenticated() -> BaseResponse:
     """Answer a request with nobody signed in: 401 JSON for the API, the sign-in page for pages."""
     exists = get_repository().accounts.exist()
     if request.path.startswith("/api/"):
@@ -191,6 +190,16 @@ def _challenge() -> WWWAuthenticate:
     return WWWAuthenticate("bearer", {"realm": "insights"})
 
 
+def throttle_key(name: str) -> str:
+    """Return the key failed password checks are counted under: the name and the asking address."""
+    return f"{name.lower()}\n{request.remote_addr}"
+
+
+def get_throttle() -> LoginThrottle:
+    """Return the app's count of failed password checks."""
+    return current_app.extensions["insights.throttle"]
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login() -> str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Show the sign-in form; check the name and password, with failures rate limited."""
@@ -199,8 +208,7 @@ def login() -> str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, 
     if request.method == "GET":
         return render_template("login.html", **page)
     name, password = request.form.get("name", "").strip()[:64], request.form.get("password", "")
-    throttle: LoginThrottle = current_app.extensions["insights.throttle"]
-    key = f"{name.lower()}\n{request.remote_addr}"
+    throttle, key = get_throttle(), throttle_key(name)
     wait = throttle.retry_after(key)
     if wait:
         error = TooManyRequests(f"Too many failed sign-ins for {name!r}: try again in {wait // 60 + 1} minutes.")

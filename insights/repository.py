@@ -19,6 +19,7 @@ from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, discover
 from ingest.speakers import in_context
+from insights.accounts import Accounts
 from insights.config import Settings
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
@@ -58,6 +59,8 @@ class Repository:
         self.indexes = Indexes(self.store, self.data_dir)
         #: Findings with their evidence; they live beside the documents, outside the search indexes.
         self.saved = SavedInsights(self.store)
+        #: People, roles and API tokens; none means single-user mode on loopback.
+        self.accounts = Accounts(self.store)
         # A writer holds this for a whole ingest; readers never take it (see Indexes).
         self._write_lock = threading.RLock()
         self._write_depth = 0

@@ -13,6 +13,7 @@ from ingest.errors import MetadataError
 from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
 from insights.cli import audit, backup
+from insights.cli.accounts import tokens, users
 from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.cli.saved import insight
 from insights.config import Settings
@@ -51,7 +52,7 @@ def cli(ctx: click.Context, data_dir: Path | None, model: str | None) -> None:
 
 
 cli.add_command(insight)
-for command in (audit.audit, backup.backup, backup.restore):
+for command in (audit.audit, backup.backup, backup.restore, users, tokens):
     cli.add_command(command)
 
 
@@ -435,10 +436,13 @@ def run_server(settings: Settings, host: str, port: int, threads: int, allowed: 
     import waitress
 
     from insights import create_app
-    from insights.web.guard import allowed_hosts
+    from insights.web.guard import allowed_hosts, is_loopback
 
+    if not is_loopback(host):
+        refuse_without_accounts(settings, host)
     names = allowed_hosts((n for value in allowed for n in value.split(",")), bind=host)
-    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model, "ALLOWED_HOSTS": names})
+    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model, "ALLOWED_HOSTS": names,
+                      "SERVED_ON": host})
     repo = app.extensions["insights"]
     # Pay for the model and the indexes now, so the first question is answered at once.
     click.echo(f"Loading {repo.model} and the indexes…", err=True)
@@ -452,6 +456,21 @@ def run_server(settings: Settings, host: str, port: int, threads: int, allowed: 
     _raise_file_limit(CONNECTION_LIMIT + 256)
     waitress.serve(app, host=host, port=port, threads=threads, ident="insights", connection_limit=CONNECTION_LIMIT,
                    channel_timeout=30, cleanup_interval=5)
+
+
+def refuse_without_accounts(settings: Settings, host: str) -> None:
+    """Refuse to serve other machines while no account exists: anyone reaching it could read and change all."""
+    repo = Repository(settings)
+    try:
+        if repo.accounts.exist():
+            return
+    finally:
+        repo.close()
+    raise click.ClickException(
+        f"refusing to serve on {host} with no accounts: anyone who can reach this machine could read, change and "
+        "delete everything. Create the first admin, then everyone signs in:\n"
+        "    insights users add NAME --role admin\n"
+        "or serve on 127.0.0.1 (the default) for yourself alone.")
 
 
 @cli.command()

@@ -117,6 +117,30 @@ CREATE TABLE IF NOT EXISTS headings (
     text TEXT PRIMARY KEY,
     vector BLOB NOT NULL
 );
+-- Accounts (see insights/accounts.py). No row: single-user mode on loopback. session_epoch moves on
+-- "log out everywhere", a password reset or disabling, and every older session cookie stops working.
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'contributor', 'admin')),
+    disabled INTEGER NOT NULL DEFAULT 0,
+    session_epoch INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    last_login_at TEXT
+);
+-- API tokens are kept as a SHA-256 digest only: the secret is shown once, when it is created.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+    digest TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    last_used_at TEXT
+);
+CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user_id, id);
 """
 
 DOCUMENT_COLUMNS = ("source", "filename", "format", "title", "kind", "date", "participant", "segment",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from ingest.errors import MetadataError
@@ -14,6 +14,7 @@ from insights.synthesis import competitors as rivals
 from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
+from insights.web.auth import current_user
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, json_body, search_params
 
@@ -219,3 +220,12 @@ def batch(batch_id: int) -> Response:
 def openapi() -> Response:
     """Return the OpenAPI 3.1 description of this API."""
     return jsonify(openapi_document())
+
+
+@bp.get("/me")
+def me() -> Response:
+    """Return who this request acts for, their role and, with a token, its scope."""
+    user = current_user()
+    assert user is not None  # the permission check let only a known user through
+    scope = g.get("token_scope")
+    return jsonify(user={"name": user.name, "role": user.role, "single_user": user.id is None, "token_scope": scope})

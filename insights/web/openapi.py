@@ -57,7 +57,9 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 #: The error responses, each the same JSON shape.
 ERRORS = {
     "400": "A parameter or the body is invalid; the message says which and why.",
-    "403": "A write from another site's page (its Origin, Sec-Fetch-Site or Referer is not this server).",
+    "401": "Accounts exist and the request has no current session and no valid `Authorization: Bearer` token.",
+    "403": "The user's role or the token's scope does not allow this, or a write came from another site's page "
+           "(its Origin, Sec-Fetch-Site or Referer is not this server).",
     "404": "No such document, batch, theme, competitor, insight, evidence or path.",
     "405": "The path exists but not with this method.",
     "409": "The repository was embedded with another model than the one configured.",
@@ -137,6 +139,9 @@ THEME_SCHEMAS: dict[str, Schema] = {
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _object({"error": _object({"status": INTEGER, "message": STRING})}, "Every error, whatever its status."),
+    "Me": _object({"name": STRING, "role": {"enum": ["viewer", "contributor", "admin"]},
+                   "single_user": {"type": "boolean"}, "token_scope": {"enum": ["read", "write", None]}},
+                  "The current user; single_user: no accounts exist and this is the person at the machine."),
     "Filters": {
         "type": "object",
         "description": "The filters that were set; unset ones are left out.",
@@ -335,17 +340,31 @@ def _paths() -> dict[str, Any]:
         "/api/v1/openapi.json": {"get": {
             "operationId": "openapi", "tags": ["meta"],
             "summary": "This document.",
+            "security": [],  # public: it describes the API and holds no data
             "responses": {"200": _json(OBJECT, "The OpenAPI 3.1 description of the API.")},
+        }},
+        "/api/v1/me": {"get": {
+            "operationId": "me", "tags": ["meta"],
+            "summary": "Who the request acts for: the account, its role and, with a token, the token's scope.",
+            "responses": {"200": _json(_object({"user": _ref("Me")}), "The current user."), **_errors("500")},
         }},
     }
 
 
 def _guarded(paths: dict[str, Any]) -> dict[str, Any]:
-    """Add the cross-site refusal every write can answer with (one guard covers them all)."""
+    """Add what the one permission check answers: each operation's permission, 401 and 403."""
+    from insights.web.auth import ENDPOINTS, FIRST_ROLE, PUBLIC
+
     for item in paths.values():
-        for method in ("post", "put", "patch", "delete"):
-            if method in item:
-                item[method]["responses"] = {**item[method]["responses"], **_errors("403")}
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            need = ENDPOINTS[f"api.{operation['operationId']}"]
+            operation["x-permission"] = need
+            if need != PUBLIC:
+                operation["description"] = (f"Needs the {need} permission (role {FIRST_ROLE[need]} or above"
+                                             + (", and a token of the write scope)." if need != "read" else ")."))
+                operation["responses"] = {**operation["responses"], **_errors("401", "403")}
     return paths
 
 
@@ -411,13 +430,25 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "summary": "Search, browse, tag, upload and save findings from user research in a self-hosted "
                        "Insights repository.",
-            "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.',
+            "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.\n\n'
+                           "Authentication: once accounts exist, send `Authorization: Bearer TOKEN` (create a token "
+                           "at /account/tokens or with `insights tokens create`) or the session cookie of a signed-in "
+                           "browser. With no accounts, a server on loopback needs neither (single-user mode). "
+                           "Each operation's `x-permission` names what it needs: read (viewer), write "
+                           "(contributor) or admin; a read-scoped token may only read.",
         },
+        "security": [{"bearer": []}, {"session": []}],
         "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "themes"},
                  {"name": "competitors"}, {"name": "insights"}, {"name": "meta"}],
         "paths": _guarded({**_paths(), **openapi_saved.paths()}),
         "components": {
             "schemas": {**SCHEMAS, **openapi_saved.SCHEMAS},
             "responses": {f"Error{code}": _json(_ref("Error"), text) for code, text in ERRORS.items()},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "An API token (`ins_...`), scoped read or write, from /account/tokens."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "insights_session",
+                            "description": "The session cookie a browser gets at /login."},
+            },
         },
     }

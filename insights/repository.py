@@ -435,6 +435,14 @@ class Repository:
         tags = self.store.tags(r["id"] for r in rows)
         return [{**r, "tags": tags[r["id"]]} for r in rows]
 
+    def documents_about(self, competitors: Iterable[str]) -> set[int]:
+        """Return the ids of the documents that speak of any of these competitors, as search's filter reads them."""
+        return self.catalog().documents_about(competitors)
+
+    def competitor_names(self) -> list[str]:
+        """Return every competitor the repository knows, sorted."""
+        return self.catalog().competitors
+
     def document(self, document_id: int, with_passages: bool = True) -> dict[str, Any]:
         """Return one document with its full text and, by default, its passages.
 

@@ -200,3 +200,23 @@ def test_pages_count_what_the_filtered_search_finds(client: FlaskClient) -> None
     known = BeautifulSoup(client.get("/?q=schedule").data, "html.parser")
     unknown = BeautifulSoup(client.get("/?q=schedule&competitor=Acme").data, "html.parser")
     assert known.select("li.hit") and unknown.select("li.hit") == []
+
+
+def test_library_and_documents_api_filter_by_the_same_definition(client: FlaskClient, app: Flask) -> None:
+    repo = app.extensions["insights"]
+    by_name = {d["filename"]: d["id"] for d in repo.documents()}
+    # Which documents speak of RotaMate, counted by hand: its teardown (metadata), ShiftPilot's analysis
+    # and Nadia's interview (their words), the reviews (a product field and a text), the tickets (a field).
+    expected = {by_name[n] for n in ("rotamate.md", "shiftpilot.md", "nadia.txt", "reviews.csv", "tickets.csv")}
+    listed = {d["id"] for d in client.get("/api/v1/documents?competitor=RotaMate").json["documents"]}
+    assert listed == expected
+    expected_pilot = {by_name[n] for n in ("shiftpilot.md", "tickets.csv")}
+    assert {d["id"] for d in client.get("/api/v1/documents?competitor=shiftpilot").json["documents"]} == expected_pilot
+    assert client.get("/api/v1/documents?competitor=Acme").json["documents"] == []
+    page = BeautifulSoup(client.get("/documents?competitor=RotaMate").data, "html.parser")
+    linked = {int(a["href"].rsplit("/", 1)[1]) for a in page.select("a[href^='/documents/']")
+              if a["href"].rsplit("/", 1)[1].isdigit()}
+    assert linked == expected
+    # The Library offers every competitor the competitor pages know, not only those filed in metadata.
+    options = {o.get_text(strip=True) for o in page.select("select[name=competitor] option")}
+    assert {"RotaMate", "ShiftPilot"} <= options

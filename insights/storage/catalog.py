@@ -89,6 +89,10 @@ class Catalog:
             mask[self.mentions.positions(name)] = True
         return mask & ~self.is_prompt
 
+    def documents_about(self, names: Iterable[str]) -> set[int]:
+        """Return the ids of the documents with a passage about any of these competitors."""
+        return set(np.unique(self.documents[self._about(names)]).tolist())
+
     def competitor_counts(self, ids: np.ndarray) -> list[tuple[str, int]]:
         """Return how many of these passages are about each competitor, most first, leaving out zeros."""
         counts = [(name, int(np.isin(self.ids[self._about([name])], ids).sum())) for name in self.mentions.names]

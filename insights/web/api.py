@@ -108,19 +108,21 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in ("source", "original")}
 
 
-def _listed(doc: dict[str, Any], filters: Filters) -> bool:
+def _listed(doc: dict[str, Any], filters: Filters, about: set[int] | None) -> bool:
     """Return whether a document passes the list's kind, tag and competitor filters (as search matches them)."""
-    competitors = {c.lower() for c in filters.competitor}
     return ((not filters.kind or doc["kind"] in filters.kind)
             and all(tag.lower() in doc["tags"] for tag in filters.tag)  # stored tags are lower case
-            and (not competitors or (doc["competitor"] or "").lower() in competitors))
+            and (about is None or doc["id"] in about))
 
 
 @bp.get("/documents")
 def documents() -> Response:
     """Return every document's fields and passage count, newest first, optionally filtered."""
     filters = filters_from(request.args)  # validates kind the same way search does
-    return jsonify(documents=[public(d) for d in get_repository().documents() if _listed(d, filters)])
+    repo = get_repository()
+    # About a competitor by metadata or by a passage naming it: the definition search and its pages use.
+    about = repo.documents_about(filters.competitor) if filters.competitor else None
+    return jsonify(documents=[public(d) for d in repo.documents() if _listed(d, filters, about)])
 
 
 @bp.get("/documents/<int:document_id>")

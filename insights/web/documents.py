@@ -36,21 +36,24 @@ def get_document(document_id: int) -> dict[str, Any]:
 @bp.get("")
 def index() -> str:
     """List every document, filtered by kind, tag, competitor and date, sorted as asked."""
-    docs = get_repository().documents()
+    repo = get_repository()
+    docs = repo.documents()
     args = request.args
     kind, tag, competitor = args.get("kind", ""), args.get("tag", ""), args.get("competitor", "")
     date_from, date_to = args.get("from", ""), args.get("to", "")
     all_tags = sorted({t for d in docs for t in d["tags"]})
-    competitors = sorted({d["competitor"] for d in docs if d["competitor"]})
+    # A document is about a competitor as search's filter and the competitor pages read it: by its
+    # metadata or by a passage that names it (a customer interview that mentions RotaMate).
+    about = repo.documents_about([competitor]) if competitor else set()
     shown = [d for d in docs if (not kind or d["kind"] == kind) and (not tag or tag in d["tags"])
-             and (not competitor or d["competitor"] == competitor)
+             and (not competitor or d["id"] in about)
              and (not date_from or (d["date"] or "") >= date_from)
              and (not date_to or (d["date"] or "\uffff") <= date_to + "\uffff")]
     sort = args.get("sort", "newest") if args.get("sort") in SORTS else "newest"
     key, reverse = SORTS[sort]
     shown.sort(key=key, reverse=reverse)
     return render_template("documents.html", docs=shown, total=len(docs), kinds=KINDS, tags=all_tags,
-                           competitors=competitors, sort=sort, sorts=list(SORTS))
+                           competitors=repo.competitor_names(), sort=sort, sorts=list(SORTS))
 
 
 @bp.get("/<int:document_id>")

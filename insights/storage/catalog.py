@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -44,8 +45,10 @@ class Catalog:
         self.dates = np.asarray([d or "" for d in columns[6]], dtype=str)
         # Lower-cased texts for "quoted phrase" checks: a substring test beats reading rows back.
         self.texts = [t.lower() for t in columns[7]]
+        aliases = db.execute("SELECT competitor, json_extract(metadata, '$.aliases') FROM documents "
+                             "WHERE competitor IS NOT NULL AND json_extract(metadata, '$.aliases') IS NOT NULL")
         self.mentions = Mentions(known_names([*columns[9], *columns[10]]), columns[9], columns[10], self.texts,
-                                 columns[11])
+                                 columns[11], [(name, json.loads(names)) for name, names in aliases])
         # Who is speaking: one participant in one document, one record (row, line) of a table, or one
         # exchange of a transcript (the answers to one prompt; a prompt stands alone): an interview
         # covers many topics, and an answer earns no credit for words said about another.

@@ -26,24 +26,31 @@ class Mentions:
     text names it, or when one of its record's fields does (a review's ``product`` column, a ticket's
     ``previous_tool``). Naming is a whole-word, case-blind match, so "RotaMate's" counts and
     "RotaMates" does not. Only names some metadata gives are known: a name nobody tagged is no
-    competitor, however often it is written.
+    competitor, however often it is written. A document filed under a competitor may give its other
+    names (front matter ``aliases: [PilotAI]``): a passage naming one of them is about that competitor.
     """
 
     def __init__(self, names: Sequence[str], own: Sequence[str | None], documents: Sequence[str | None],
-                 texts: Sequence[str], records: Sequence[str]) -> None:
+                 texts: Sequence[str], records: Sequence[str],
+                 aliases: Iterable[tuple[str, Sequence[str]]] = ()) -> None:
         """Match every passage against every name; ``texts`` are already lower-cased, ``records`` JSON objects."""
         self.names = list(names)
         keys = [name.lower() for name in self.names]
-        patterns = [re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)") for key in keys]
+        spellings: dict[str, set[str]] = {key: {key} for key in keys}
+        for name, others in aliases:
+            spellings.get(name.strip().lower(), set()).update(o.strip().lower() for o in others if o.strip())
+        patterns = [[(word, re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")) for word in sorted(spellings[key])]
+                    for key in keys]
         found: list[list[int]] = [[] for _ in keys]
         for position, (tagged, filed, text, record) in enumerate(zip(own, documents, texts, records, strict=True)):
             said = {(tagged or "").strip().lower(), (filed or "").strip().lower()}
             # Only table rows carry fields; parsing every other passage's "{}" would double the cost.
             fields = _field_values(record) if record != "{}" else []
-            for number, (key, pattern) in enumerate(zip(keys, patterns, strict=True)):
+            for number, (key, words) in enumerate(zip(keys, patterns, strict=True)):
                 # The substring test is a cheap gate: most passages name no competitor at all.
-                if (key in said or (key in text and pattern.search(text))
-                        or any(key in field and pattern.search(field) for field in fields)):
+                if key in said or any((word in text and pattern.search(text))
+                                      or any(word in field and pattern.search(field) for field in fields)
+                                      for word, pattern in words):
                     found[number].append(position)
         self._positions = {key: np.asarray(hits, dtype=np.int64) for key, hits in zip(keys, found, strict=True)}
 

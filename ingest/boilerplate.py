@@ -118,6 +118,26 @@ def is_cover_page(text: str, other_pages: list[int]) -> bool:
             and longest <= _COVER_LINE_WORDS)
 
 
+#: A table-of-contents entry: a title, then dot leaders (or a wide gap) and a page number.
+_CONTENTS_ENTRY = re.compile(r"^\S.{1,}?(?:\s*(?:\.\s?){3,}|\s*…+|\s{3,})\s*\d{1,4}$")
+_CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.I)
+#: A contents page has at least this many entries, and they are at least half its lines.
+_CONTENTS_MIN_ENTRIES = 3
+
+
+def is_contents_page(lines: list[str]) -> bool:
+    """Return True for a table of contents: mostly "Title ...... 4" lines, or a "Contents" page of numbered lines.
+
+    Its words are every topic of the document, so as a passage it would answer every question and say nothing.
+    """
+    body = [line.strip() for line in lines if line.strip()]
+    entries = sum(bool(_CONTENTS_ENTRY.match(line)) for line in body)
+    if body and _CONTENTS_TITLE.match(body[0]):
+        # Under a "Contents" title, an entry needs no leader: "2. Findings 4".
+        entries = max(entries, sum(bool(re.search(r"\D\s+\d{1,4}$", line)) for line in body[1:]))
+    return entries >= _CONTENTS_MIN_ENTRIES and 2 * entries >= len(body)
+
+
 def hyphenated_words(text: str) -> set[str]:
     """Return the hyphenated words of ``text``, lower-cased: the spellings a line-end hyphen may keep."""
     return {word.lower() for word in _COMPOUND.findall(text)}
@@ -169,7 +189,12 @@ def join_wrapped_lines(lines: list[str], width: int, compounds: set[str]) -> str
 
 #: Landmark roles of site chrome, not of the article.
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
-_CHROME_NAMES = re.compile(r"breadcrumb|cookie|consent|gdpr|navbar|sidebar|skip-link|site-(?:header|footer|nav)", re.I)
+_CHROME_NAMES = re.compile(
+    r"breadcrumb|cookie|consent|gdpr|navbar|sidebar|skip-link|site-(?:header|footer|nav)"
+    # Sharing buttons, newsletter boxes, related-post lists, ads and pop-ups, as a whole word of a class or id
+    # ("social-share", "newsletter_signup"; not "market-share-table").
+    r"|(?<![\w-])(?:(?:social|newsletter|subscribe|sign-?up|related|promo|advert|popup|modal)[\w-]*"
+    r"|share|sharing|share-?(?:buttons?|bar|links|tools|this)|ads|ad-slot)(?![\w-])", re.I)
 #: Elements inside which a <header> or <footer> belongs to the content (an article's byline).
 _CONTENT_ROOTS = frozenset({"article", "main"})
 #: Blocks judged by their share of link text: a menu, a list of related links, a tag cloud.

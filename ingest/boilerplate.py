@@ -28,6 +28,29 @@ def is_non_answer(text: str) -> bool:
     return not core or core in _NON_ANSWERS or not re.search(r"\w", core)
 
 
+#: Words a listener says to keep a conversation going ("Mm-hmm.", "Yeah, totally.", "Okay, got it.").
+_BACKCHANNEL = frozenset({
+    "yeah", "yes", "yep", "yup", "yea", "no", "nope", "nah", "ok", "okay", "k", "right", "sure", "mm", "mmm", "mhm",
+    "hmm", "hm", "mm-hmm", "mm-hm", "uh-huh", "uh", "um", "umm", "er", "erm", "ah", "oh", "cool", "great", "nice",
+    "good", "fine", "alright", "got", "it", "i", "see", "exactly", "totally", "absolutely", "definitely", "true",
+    "thanks", "thank", "you", "so", "and", "well", "wow", "interesting", "perfect", "gotcha", "indeed", "of",
+    "course", "makes", "sense", "that", "huh",
+})
+#: Bracketed notes of a transcriber: "[inaudible]", "(laughs)", "[crosstalk 00:14:02]".
+_TRANSCRIBER_NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+#: A backchannel turn has at most this many words.
+_BACKCHANNEL_WORDS = 8
+
+
+def is_backchannel(text: str) -> bool:
+    """Return True for a transcript turn that only keeps the talk going: "Mm-hmm.", "Yeah, no, totally.", "[inaudible]".
+
+    It stays in the transcript, but as a quote it says nothing, and read after its prompt it takes the prompt's topic.
+    """
+    words = re.findall(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", _TRANSCRIBER_NOTE.sub(" ", text).lower())
+    return len(words) <= _BACKCHANNEL_WORDS and all(word in _BACKCHANNEL for word in words)
+
+
 # --- PDF page furniture ------------------------------------------------------------------------
 
 #: A line that is only a page number: "2", "- 2 -", "Page 2", "Page 2 of 5", "2/5", "p. 2".

@@ -57,6 +57,7 @@ ENDPOINTS: dict[str, str] = {
     **dict.fromkeys(("documents.delete", "documents.bulk_delete", "api.delete_document"), ADMIN),
     **dict.fromkeys(("admin.users", "admin.add", "admin.role", "admin.disable", "admin.password", "admin.revoke"),
                     ADMIN),
+    **dict.fromkeys(("admin.collections", "admin.create_collection", "admin.member", "admin.move"), ADMIN),
     **dict.fromkeys(("account.tokens", "account.create", "account.revoke", "account.password",
                      "account.logout_everywhere"), ACCOUNT),
 }

@@ -6,6 +6,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from insights.accounts import Accounts
 from insights.errors import DocumentNotFound, InsightsError, NotFound
 from insights.storage import audit
 from insights.storage.store import Store
@@ -103,8 +104,6 @@ class Collections:
 
         :raises NotFound: for an unknown collection; UserNotFound for an unknown account.
         """
-        from insights.accounts import Accounts  # accounts import the store too; kept local to stay one-way
-
         collection, account = self.get(name), Accounts(self.store).get(user)
         with self.store.transaction() as db:
             if member:

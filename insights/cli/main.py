@@ -14,6 +14,7 @@ from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_meta
 from ingest.parsers import ParseOptions
 from insights.cli import audit, backup
 from insights.cli.accounts import tokens, users
+from insights.cli.collections import collections
 from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.cli.saved import insight
 from insights.config import Settings
@@ -52,7 +53,7 @@ def cli(ctx: click.Context, data_dir: Path | None, model: str | None) -> None:
 
 
 cli.add_command(insight)
-for command in (audit.audit, backup.backup, backup.restore, users, tokens):
+for command in (audit.audit, backup.backup, backup.restore, users, tokens, collections):
     cli.add_command(command)
 
 
@@ -95,11 +96,13 @@ def make_filters(kw: dict[str, Any]) -> Filters:
 @click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
               help="Who asks in these transcripts (repeatable); others are detected by label and behaviour.")
 @click.option("--prune", is_flag=True, help="Remove documents from these folders whose files are gone.")
+@click.option("--collection", metavar="NAME", help="Restrict the files written to this collection's members.")
 @json_option
 @click.pass_obj
 @handle_errors
 def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_column: str | None,
-           text_field: str | None, interviewers: tuple[str, ...], prune: bool, as_json: bool, **batch: Any) -> None:
+           text_field: str | None, interviewers: tuple[str, ...], prune: bool, collection: str | None, as_json: bool,
+           **batch: Any) -> None:
     """Add files and folders to the repository; unchanged files are skipped.
 
     Example: insights ingest interviews/ --kind interview --tag onboarding
@@ -110,13 +113,14 @@ def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_co
         raise click.UsageError(str(ex)) from None
     metadata = {k: v for k, v in batch.items() if v} | {"tags": list(tags)}
     options = ParseOptions(text_column=text_column, text_field=text_field, interviewers=names(interviewers))
+    collection_id = obj.repo.collections.get(collection).id if collection else None
     with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
 
         def progress(done: int, total: int, path: str) -> None:
             bar.length = total
             bar.update(1)
 
-        report = obj.repo.ingest(paths, metadata, options, prune=prune, progress=progress)
+        report = obj.repo.ingest(paths, metadata, options, prune=prune, progress=progress, collection=collection_id)
     if as_json:
         print_json(report.to_dict())
     else:

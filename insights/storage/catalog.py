@@ -21,7 +21,7 @@ SELECT p.id, p.document_id, lower(d.kind), lower(coalesce(p.participant, d.parti
        coalesce(p.date, d.date), p.text,
        coalesce(json_extract(p.locator, '$.row'), json_extract(p.locator, '$.line'),
                 json_extract(p.locator, '$.prompt'), json_extract(p.locator, '$.time')),
-       p.competitor, d.competitor, p.metadata, json_extract(p.locator, '$.role') = 'interviewer'
+       p.competitor, d.competitor, p.metadata, json_extract(p.locator, '$.role') = 'interviewer', d.collection_id
 FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id
 """
 _FIELDS = ("kind", "participant", "segment", "author")
@@ -32,7 +32,7 @@ class Catalog:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         rows = db.execute(_QUERY).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 13
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
         self.ids = np.asarray(columns[0], dtype=np.int64)
         self.documents = np.asarray(columns[1], dtype=np.int64)
         self.codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
@@ -61,6 +61,8 @@ class Catalog:
         # An interviewer's turns prompt the answers but are never a hit themselves (see ingest/speakers.py).
         self.is_prompt = np.asarray([bool(v) for v in columns[12]], dtype=bool)
         self.prompts = self.ids[self.is_prompt]
+        # Each passage's restricted collection (-1: none), so a reader's hidden ones drop out before ranking.
+        self.collections = np.asarray([-1 if c is None else c for c in columns[13]], dtype=np.int64)
         self.tags: dict[str, list[int]] = defaultdict(list)
         for document_id, tag in db.execute("SELECT document_id, lower(tag) FROM tags"):
             self.tags[tag].append(document_id)
@@ -80,6 +82,13 @@ class Catalog:
     def competitors(self) -> list[str]:
         """Return every competitor some metadata names, sorted."""
         return self.mentions.names
+
+    def competitors_seen(self, hidden: tuple[int, ...] = ()) -> list[str]:
+        """Return the competitors some passage outside the hidden collections is about, sorted."""
+        if not hidden:
+            return self.mentions.names
+        visible = ~np.isin(self.collections, hidden)
+        return [n for n in self.mentions.names if (self._about([n]) & visible).any()]
 
     def about(self, names: Iterable[str]) -> np.ndarray:
         """Return the ids of the passages about any of these competitors; an unknown name adds none."""
@@ -118,6 +127,8 @@ class Catalog:
     def allowed(self, filters: Filters, prompts: bool = False) -> np.ndarray:
         """Return the ids of the passages the filters allow (phrase checks excepted), prompts only if asked."""
         mask = np.ones(len(self.ids), dtype=bool) if prompts else ~self.is_prompt
+        if filters.hidden:
+            mask &= ~np.isin(self.collections, filters.hidden)
         for name in _FIELDS:
             wanted = getattr(filters, name)
             if wanted:

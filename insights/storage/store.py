@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS documents (
     text TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}',
     added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    -- A restricted collection (see insights/restricted.py); none: every reader may see the document.
+    collection_id INTEGER REFERENCES collections(id)
 );
 CREATE TABLE IF NOT EXISTS tags (
     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -141,6 +143,17 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     last_used_at TEXT
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user_id, id);
+-- Restricted collections: only their members (and admins) see the documents in them.
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS collection_members (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (collection_id, user_id)
+);
 """
 
 DOCUMENT_COLUMNS = ("source", "filename", "format", "title", "kind", "date", "participant", "segment",
@@ -158,10 +171,14 @@ class Store:
 
     def _migrations(self) -> str:
         """Return the statements that bring a database made by an older version up to SCHEMA."""
+        statements = []
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
         if columns and "attempts" not in columns:  # no columns: a new database, made whole by SCHEMA
-            return "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
-        return ""
+            statements.append("ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;")
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+        if columns and "collection_id" not in columns:
+            statements.append("ALTER TABLE documents ADD COLUMN collection_id INTEGER REFERENCES collections(id);")
+        return "".join(statements)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -246,7 +263,7 @@ class Store:
         """Return every document (without its text) with its passage count, newest first."""
         return self.db.execute(
             """SELECT d.id, d.source, d.filename, d.format, d.title, d.kind, d.date, d.participant,
-                      d.segment, d.competitor, d.author, d.size, d.added_at, d.updated_at,
+                      d.segment, d.competitor, d.author, d.size, d.added_at, d.updated_at, d.collection_id,
                       (SELECT count(*) FROM passages p WHERE p.document_id = d.id) AS passages
                FROM documents d ORDER BY d.updated_at DESC, d.id DESC"""
         ).fetchall()

@@ -1,4 +1,4 @@
-"""The admin page: add people, set their roles, disable them, reset passwords, revoke anyone's API tokens."""
+"""The admin pages: people (roles, passwords, API tokens) and restricted collections (members, documents)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response as BaseResponse
 
 from insights.accounts import ROLES, User
-from insights.errors import InsightsError, UserNotFound
+from insights.errors import DocumentNotFound, InsightsError, UserNotFound
 from insights.web import get_repository
 from insights.web.auth import current_user
 
@@ -105,3 +105,63 @@ def revoke(token_id: int) -> BaseResponse:
         abort(404, str(ex))
     flash(f"Revoked {token.user}'s token “{token.name}”.")
     return back()
+
+
+# -- restricted collections -------------------------------------------------------------------------
+
+
+def collections_page() -> BaseResponse:
+    """Return to the collections page after a change."""
+    return redirect(url_for("admin.collections"), 303)
+
+
+@bp.get("/collections")
+def collections() -> str:
+    """List restricted collections with their members and documents; offer to create, join and move."""
+    repo = get_repository()
+    return render_template("collections.html", collections=repo.collections.list(), users=repo.accounts.users(),
+                           documents=repo.documents())
+
+
+@bp.post("/collections")
+def create_collection() -> BaseResponse:
+    """Create a restricted collection with the name typed in."""
+    try:
+        created = get_repository().collections.create(request.form.get("name", ""))
+    except InsightsError as ex:
+        flash(f"Not created: {ex}.")
+        return collections_page()
+    flash(f"Created the collection {created.name}.")
+    return collections_page()
+
+
+@bp.post("/collections/<int:collection_id>/members")
+def member(collection_id: int) -> BaseResponse:
+    """Add an account to a collection, or with ``remove=1`` take it out."""
+    repo = get_repository()
+    found = next((c for c in repo.collections.list() if c.id == collection_id), None)
+    if found is None:
+        abort(404, f"no collection with id {collection_id}")
+    joining = request.form.get("remove", "0") != "1"
+    try:
+        changed = repo.collections.set_member(found.name, request.form.get("user", ""), joining)
+    except InsightsError as ex:
+        flash(f"Not changed: {ex}.")
+        return collections_page()
+    flash(f"{changed.name} has {len(changed.members)} member{'s' if len(changed.members) != 1 else ''}.")
+    return collections_page()
+
+
+@bp.post("/documents/<int:document_id>/collection")
+def move(document_id: int) -> BaseResponse:
+    """Move a document into the collection named (empty: out of any, open to every reader)."""
+    try:
+        doc = get_repository().move(document_id, request.form.get("collection", "").strip() or None)
+    except DocumentNotFound as ex:
+        abort(404, str(ex))
+    except InsightsError as ex:
+        flash(f"Not moved: {ex}.")
+        return collections_page()
+    where = f"into {request.form['collection'].strip()}" if doc["collection_id"] else "out of any collection"
+    flash(f"Moved document {doc['id']} {where}.")
+    return collections_page()

@@ -14,7 +14,7 @@ from insights.synthesis import competitors as rivals
 from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
-from insights.web.auth import current_user
+from insights.web.auth import current_user, reader
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, json_body, search_params
 
@@ -93,7 +93,8 @@ def search() -> Response:
     params = search_params(request.args, current_app.config["PER_PAGE"])
     if not params.query:
         raise BadRequest("'q' is required: the question to search for")
-    page = get_repository().search_page(params.query, params.mode, params.limit, params.filters, params.offset)
+    page = get_repository().search_page(params.query, params.mode, params.limit, params.filters, params.offset,
+                                        reader())
     return jsonify(
         query=params.query, mode=params.mode, filters=params.filters.to_dict(), weak_match=page["match"].weak,
         total=page["total"],
@@ -122,13 +123,13 @@ def documents() -> Response:
     repo = get_repository()
     # About a competitor by metadata or by a passage naming it: the definition search and its pages use.
     about = repo.documents_about(filters.competitor) if filters.competitor else None
-    return jsonify(documents=[public(d) for d in repo.documents() if _listed(d, filters, about)])
+    return jsonify(documents=[public(d) for d in repo.documents(reader()) if _listed(d, filters, about)])
 
 
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int) -> Response:
     """Return one document with its full text and its passages."""
-    return jsonify(document=public(get_repository().document(document_id)))
+    return jsonify(document=public(get_repository().document(document_id, reader=reader())))
 
 
 @bp.delete("/documents/<int:document_id>")
@@ -146,7 +147,7 @@ def set_tags(document_id: int) -> Response:
     tags = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise BadRequest(f"send a JSON body like {example}")
-    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False))
+    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False, reader=reader()))
 
 
 # -- themes and competitors -----------------------------------------------------------------------
@@ -164,27 +165,27 @@ def _quotes() -> int:
 def themes() -> Response:
     """Return the themes of a scope (a question and/or filters), strongest evidence first."""
     query, mode, filters = themes_page.scope_params()
-    return jsonify(get_repository().themes(query, filters, mode, _quotes()).to_dict())
+    return jsonify(get_repository().themes(query, filters, mode, _quotes(), reader=reader()).to_dict())
 
 
 @bp.get("/themes/<int:theme_id>")
 def theme(theme_id: int) -> Response:
     """Return one theme of a scope with every one of its quotes."""
     query, mode, filters = themes_page.scope_params()
-    report = get_repository().themes(query, filters, mode, theme=theme_id)
+    report = get_repository().themes(query, filters, mode, theme=theme_id, reader=reader())
     return jsonify(query=query, filters=filters.to_dict(), theme=report.theme(theme_id).to_dict())
 
 
 @bp.get("/competitors")
 def competitors() -> Response:
     """Return every competitor with how many passages of customers and of our analyses are about it."""
-    return jsonify(competitors=rivals.overview(get_repository()))
+    return jsonify(competitors=rivals.overview(get_repository(), reader()))
 
 
 @bp.get("/competitors/<path:name>")
 def competitor(name: str) -> Response:
     """Return the themes in what customers say about a competitor beside those in our analyses."""
-    return jsonify(rivals.view(get_repository(), name, _quotes()).to_dict())
+    return jsonify(rivals.view(get_repository(), name, _quotes(), reader()).to_dict())
 
 
 @bp.get("/compare")
@@ -194,7 +195,8 @@ def compare() -> Response:
     missing = [k for k, v in args.items() if not v]
     if missing:
         raise BadRequest(f"'{missing[0]}' is required: q is the question, left and right the two sides")
-    return jsonify(rivals.compare(get_repository(), args["q"], args["left"], args["right"]).to_dict())
+    return jsonify(rivals.compare(get_repository(), args["q"], args["left"], args["right"],
+                                  reader=reader()).to_dict())
 
 
 # -- uploads ---------------------------------------------------------------------------------------

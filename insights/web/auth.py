@@ -24,6 +24,7 @@ from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
 from insights.accounts import LOCAL_USER, PERMISSIONS, LoginThrottle, User
+from insights.restricted import Reader
 from insights.web import get_repository
 from insights.web.guard import is_loopback
 from insights.web.saved import safe_next
@@ -56,6 +57,7 @@ ENDPOINTS: dict[str, str] = {
     **dict.fromkeys(("documents.delete", "documents.bulk_delete", "api.delete_document"), ADMIN),
     **dict.fromkeys(("admin.users", "admin.add", "admin.role", "admin.disable", "admin.password", "admin.revoke"),
                     ADMIN),
+    **dict.fromkeys(("admin.collections", "admin.create_collection", "admin.member", "admin.move"), ADMIN),
     **dict.fromkeys(("account.tokens", "account.create", "account.revoke", "account.password",
                      "account.logout_everywhere"), ACCOUNT),
 }
@@ -165,6 +167,21 @@ def current_user() -> User | None:
         except Unauthorized:
             g.user, g.token_scope = None, None
     return g.user
+
+
+def reader() -> Reader:
+    """Return what the current request may see, worked out once per request: every repository read takes it."""
+    if "reader" not in g:
+        user = current_user()
+        g.reader = get_repository().collections.reader(user.id if user else None, user is not None and user.can(ADMIN))
+    return g.reader
+
+
+def hidden() -> tuple[int, ...]:
+    """Return the restricted collections the current request may not see (for saved insights' evidence)."""
+    if "hidden" not in g:
+        g.hidden = get_repository().collections.hidden(reader())
+    return g.hidden
 
 
 def can(permission: str) -> bool:

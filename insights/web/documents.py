@@ -13,6 +13,7 @@ from ingest.metadata import KINDS, normalize_tags
 from insights.errors import Busy, DocumentNotFound
 from insights.search import markup
 from insights.web import get_repository
+from insights.web.auth import reader
 from insights.web.params import BadRequest, parse_id
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -28,7 +29,7 @@ SORTS = {
 def get_document(document_id: int) -> dict[str, Any]:
     """Return a document with its passages, or abort with 404."""
     try:
-        return get_repository().document(document_id)
+        return get_repository().document(document_id, reader=reader())
     except DocumentNotFound as ex:
         abort(404, str(ex))
 
@@ -37,7 +38,7 @@ def get_document(document_id: int) -> dict[str, Any]:
 def index() -> str:
     """List every document, filtered by kind, tag, competitor and date, sorted as asked."""
     repo = get_repository()
-    docs = repo.documents()
+    docs = repo.documents(reader())
     args = request.args
     kind, tag, competitor = args.get("kind", ""), args.get("tag", ""), args.get("competitor", "")
     date_from, date_to = args.get("from", ""), args.get("to", "")
@@ -53,7 +54,7 @@ def index() -> str:
     key, reverse = SORTS[sort]
     shown.sort(key=key, reverse=reverse)
     return render_template("documents.html", docs=shown, total=len(docs), kinds=KINDS, tags=all_tags,
-                           competitors=repo.competitor_names(), sort=sort, sorts=list(SORTS))
+                           competitors=repo.competitor_names(reader()), sort=sort, sorts=list(SORTS))
 
 
 @bp.get("/<int:document_id>")
@@ -102,7 +103,7 @@ def segments(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
 def original(document_id: int) -> Response:
     """Download the document's original file, byte for byte."""
     doc = get_document(document_id)
-    path = get_repository().original_path(document_id)
+    path = get_repository().original_path(document_id, reader())
     return send_file(path, as_attachment=True, download_name=doc["filename"])
 
 
@@ -110,7 +111,8 @@ def original(document_id: int) -> Response:
 def tags(document_id: int) -> Response:
     """Replace a document's tags with the comma-separated list submitted."""
     try:
-        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False)
+        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False,
+                                  reader=reader())
     except DocumentNotFound as ex:
         abort(404, str(ex))
     except MetadataError as ex:

@@ -112,8 +112,10 @@ def run_one(repo: Repository) -> bool:
     options = ParseOptions(text_column=metadata.pop("text_column", None), text_field=metadata.pop("text_field", None),
                            interviewers=tuple(metadata.pop("interviewers", ())))
     replace = metadata.pop("replace", None)
+    collection = metadata.pop("collection", None)
     try:
-        report = repo.ingest_upload(Path(job["path"]), job["filename"], metadata, options, replace)
+        report = repo.ingest_upload(Path(job["path"]), job["filename"], metadata, options, replace,
+                                    collection=collection)
     except DocumentNotFound:
         _finish(repo, job, "failed", f"document {replace} to replace no longer exists; nothing was changed")
         return True

@@ -322,6 +322,8 @@ def _paths() -> dict[str, Any]:
                     "text_field": {**STRING, "description": "The JSON Lines field with free text; detected if unset."},
                     "replace": {**INTEGER, "description": "The id of the document this one file is a new version "
                                                           "of; its citations and saved evidence follow it."},
+                    "collection": {**STRING, "description": "A restricted collection you are a member of (any, for "
+                                                            "an admin): only its members and admins see the files."},
                 }},
             }}},
             "responses": {

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from insights.errors import InsightNotFound, InsightsError
+from insights.errors import DocumentNotFound, InsightNotFound, InsightsError
 from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
-from insights.search import engine as searching
+from insights.web import auth as access
 from insights.web import get_repository
 
 bp = Blueprint("saved", __name__, url_prefix="/insights")
@@ -45,7 +45,7 @@ def named(message: str, title: str) -> Markup:
 def get_insight(insight_id: int) -> Insight:
     """Return an insight with its checked evidence, or abort with 404."""
     try:
-        return get_repository().saved.get(insight_id)
+        return get_repository().saved.get(insight_id, access.hidden())
     except InsightNotFound as ex:
         abort(404, str(ex))
 
@@ -65,7 +65,8 @@ def safe_next(default: str) -> str:
 def index() -> str:
     """List saved insights, newest first, or those matching the search box best first."""
     query = request.args.get("q", "").strip()
-    return render_template("insights.html", insights=get_repository().saved.search(query), query=query)
+    return render_template("insights.html", insights=get_repository().saved.search(query, access.hidden()),
+                           query=query)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -130,7 +131,7 @@ def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
 def export(insight_id: int) -> Response:
     """Download the insight as Markdown with footnoted citations."""
     try:
-        markdown = get_repository().export_insight(insight_id)
+        markdown = get_repository().export_insight(insight_id, reader=access.reader())
     except InsightNotFound as ex:
         abort(404, str(ex))
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
@@ -149,10 +150,10 @@ def save_quote() -> BaseResponse:
     source = EvidenceSource(passage_id=passage, quote=request.form.get("excerpt", "").strip() or None)
     try:
         if choice == "new":
-            target = saved.create(request.form.get("title", ""), evidence=[source])
+            target = saved.create(request.form.get("title", ""), evidence=[source], hidden=access.hidden())
         elif choice.isdigit():
-            saved.add_evidence(int(choice), source)
-            target = saved.get(int(choice))
+            saved.add_evidence(int(choice), source, hidden=access.hidden())
+            target = saved.get(int(choice), access.hidden())
         else:
             abort(400, "choose an insight, or a new one")
     except InsightNotFound as ex:
@@ -171,9 +172,10 @@ def pick() -> str:
     passage = request.args.get("passage", type=int)
     if passage is None:
         abort(400, "name the passage to save: ?passage=ID")
-    found = searching.hydrate(get_repository().store, [(passage, 0.0)], "")
-    if not found:
-        abort(404, f"no passage with id {passage}")
+    try:
+        hit = get_repository().hit(passage, access.reader())
+    except DocumentNotFound as ex:
+        abort(404, str(ex))
     saved, query = get_repository().saved, request.args.get("q", "").strip()
-    return render_template("insight_pick.html", hit=found[0], query=query, total=saved.count(),
+    return render_template("insight_pick.html", hit=hit, query=query, total=saved.count(),
                            choices=saved.choices(query, limit=PICK_CHOICES), next=request.args.get("next", ""))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from insights.saved.collection import EvidenceSource
+from insights.web import auth as access
 from insights.web import get_repository
 from insights.web.api import bp
 from insights.web.params import MAX_ID, BadRequest, json_body
@@ -61,7 +62,7 @@ def evidence_source(item: Any) -> EvidenceSource:
 def insights() -> Response:
     """Return every saved insight, newest first, or those matching ``q`` best first."""
     query = request.args.get("q", "").strip()
-    return jsonify(query=query, insights=[i.to_dict() for i in get_repository().saved.search(query)])
+    return jsonify(query=query, insights=[i.to_dict() for i in get_repository().saved.search(query, access.hidden())])
 
 
 @bp.post("/insights")
@@ -72,14 +73,14 @@ def create_insight() -> tuple[Response, int, dict[str, str]]:
     if not isinstance(evidence, list):
         raise BadRequest(f"'evidence' must be a list of objects like {EVIDENCE_EXAMPLE}")
     created = get_repository().saved.create(_text(body, "title", required=True) or "", _text(body, "summary") or "",
-                                            [evidence_source(item) for item in evidence])
+                                            [evidence_source(item) for item in evidence], hidden=access.hidden())
     return jsonify(insight=created.to_dict()), 201, {"Location": url_for(".insight", insight_id=created.id)}
 
 
 @bp.get("/insights/<int:insight_id>")
 def insight(insight_id: int) -> Response:
     """Return one insight with each piece of evidence, its citation and its status."""
-    return jsonify(insight=get_repository().saved.get(insight_id).to_dict())
+    return jsonify(insight=get_repository().saved.get(insight_id, access.hidden()).to_dict())
 
 
 @bp.patch("/insights/<int:insight_id>")
@@ -89,7 +90,8 @@ def update_insight(insight_id: int) -> Response:
     title, summary = _text(body, "title"), _text(body, "summary")
     if title is None and summary is None:
         raise BadRequest("send 'title', 'summary' or both")
-    return jsonify(insight=get_repository().saved.update(insight_id, title, summary).to_dict())
+    return jsonify(insight=get_repository().saved.update(insight_id, title, summary,
+                                                         hidden=access.hidden()).to_dict())
 
 
 @bp.delete("/insights/<int:insight_id>")
@@ -102,7 +104,7 @@ def delete_insight(insight_id: int) -> Response:
 @bp.post("/insights/<int:insight_id>/evidence")
 def add_evidence(insight_id: int) -> tuple[Response, int]:
     """Attach a quote (a passage, an exact excerpt of it, or a document span) to an insight."""
-    added = get_repository().saved.add_evidence(insight_id, evidence_source(_body()))
+    added = get_repository().saved.add_evidence(insight_id, evidence_source(_body()), hidden=access.hidden())
     return jsonify(evidence=added.to_dict()), 201
 
 
@@ -116,6 +118,6 @@ def remove_evidence(insight_id: int, evidence_id: int) -> Response:
 @bp.get("/insights/<int:insight_id>/export.md")
 def export_insight(insight_id: int) -> Response:
     """Return the insight as Markdown with footnoted citations, as a download."""
-    markdown = get_repository().export_insight(insight_id)
+    markdown = get_repository().export_insight(insight_id, reader=access.reader())
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})

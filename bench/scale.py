@@ -102,7 +102,7 @@ def measure(size: int, real: np.ndarray, queries: np.ndarray, sigma: float, scra
     out: dict[str, Any] = {"passages": size}
     indexes: dict[str, VectorIndex] = {}
     for name, approximate in (("exact", False), ("ann", True)):
-        out[f"{name} build_s"], indexes[name] = timed(lambda a=approximate: VectorIndex.build(ids, vectors, a))
+        out[f"{name} build_s"], indexes[name] = timed(lambda a=approximate, v=vectors: VectorIndex.build(ids, v, a))
     del vectors
     exact, ann = indexes["exact"], indexes["ann"]
     out["nlist"] = int(ann.ivf.nlist)
@@ -113,7 +113,7 @@ def measure(size: int, real: np.ndarray, queries: np.ndarray, sigma: float, scra
             results = {}
             # Alternate which index goes first, so neither always runs on a warm cache.
             for name in (("exact", "ann") if number % 2 else ("ann", "exact")):
-                seconds, results[name] = timed(lambda i=indexes[name], a=allowed: i.search(query, 100, a))
+                seconds, results[name] = timed(lambda i=indexes[name], a=allowed, q=query: i.search(q, 100, a))
                 times.setdefault(f"{name}, {where}", []).append(seconds)
             top = set(results["exact"][0][:10])
             found.setdefault(where, []).append(len(top & set(results["ann"][0][:10])) / max(1, len(top)))

@@ -38,6 +38,17 @@ def lists_for(count: int) -> int:
     return max(1, min(int(4 * math.sqrt(count)), count // 39))
 
 
+def bitmap(ids: np.ndarray) -> Any:
+    """Return a selector of these ids as a bitmap: built in numpy, where a hash set of 100k ids cost ~10 ms a query."""
+    ids = np.asarray(ids, dtype=np.int64)
+    bits = np.zeros(int(ids.max()) + 1, dtype=bool)
+    bits[ids] = True
+    packed = np.packbits(bits, bitorder="little")
+    selector = faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed))
+    selector.referenced_objects = [packed]  # type: ignore[attr-defined]  # FAISS keeps a raw pointer: keep the array alive with it
+    return selector
+
+
 class VectorIndex:
     """Inner-product search over L2-normalised vectors, so scores are cosine similarities.
 
@@ -133,11 +144,11 @@ class VectorIndex:
             return self._exact_among(query, np.asarray(allowed, dtype=np.int64), k)
         selector: Any = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))  # type: ignore[call-arg]
+            selector = bitmap(allowed)
             k = min(k, len(allowed))
         elif excluded is not None and len(excluded):
             # The inner selector must outlive the search: IDSelectorNot does not own it.
-            inner = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))  # type: ignore[call-arg]
+            inner = bitmap(excluded)
             selector = faiss.IDSelectorNot(inner)
         if self.ivf is None:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None  # type: ignore[call-arg]

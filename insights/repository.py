@@ -58,7 +58,7 @@ class Repository:
         self.originals.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "insights.db")
         self._embedder = embedder
-        self.indexes = Indexes(self.store, self.data_dir)
+        self.indexes = Indexes(self.store, self.data_dir, self.settings.ann_threshold)
         #: Findings with their evidence; they live beside the documents, outside the search indexes.
         self.saved = SavedInsights(self.store)
         #: People, roles and API tokens; none means single-user mode on loopback.

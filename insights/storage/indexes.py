@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from insights.config import Settings
 from insights.storage.catalog import Catalog
 from insights.storage.headings import Headings
 from insights.storage.keyword import KeywordIndex
@@ -27,9 +28,10 @@ class Indexes:
     database snapshot and saved only if no writer holds the lock file.
     """
 
-    def __init__(self, store: Store, data_dir: Path) -> None:
+    def __init__(self, store: Store, data_dir: Path, ann_threshold: int = Settings.ann_threshold) -> None:
         self.store = store
         self.data_dir = data_dir
+        self.ann_threshold = ann_threshold
         self._lock = threading.RLock()
         self._index: VectorIndex | None = None
         self._index_generation = -1
@@ -42,7 +44,9 @@ class Indexes:
             if self._index is not None and self._index_generation == generation:
                 return self._index
             loaded = VectorIndex.load(self.data_dir)
-            if loaded is not None and loaded[1].get("generation") == generation:
+            # A saved index of the wrong kind for its size (the threshold changed) is rebuilt, once.
+            if (loaded is not None and loaded[1].get("generation") == generation
+                    and loaded[0].fits(self.ann_threshold)):
                 self._index, self._index_generation = loaded[0], generation
             else:
                 self.rebuild()
@@ -76,9 +80,10 @@ class Indexes:
         with self._lock, self.store.snapshot():
             generation = self.store.generation()
             ids, matrix = self.store.search_vectors()
-            dimension = matrix.shape[1] if len(ids) else int(self.store.get_meta("dimension") or 0) or 1
-            index = VectorIndex(dimension)
-            index.add(ids, matrix)
+            if len(ids):
+                index = VectorIndex.build(ids, matrix, approximate=len(ids) >= self.ann_threshold)
+            else:
+                index = VectorIndex(int(self.store.get_meta("dimension") or 0) or 1)
             self._index, self._index_generation = index, generation
 
     def _save_index_if_idle(self) -> None:
@@ -104,6 +109,9 @@ class Indexes:
             for ids, block in added:
                 index.add(np.asarray(ids), block)
             self._index_generation = generation
+            if not index.fits(self.ann_threshold):
+                # Crossed the threshold (or outgrew its lists): rebuild from SQLite, which holds this write.
+                self.rebuild()
 
     def save(self) -> None:
         """Persist the index with a manifest naming its model and database generation."""

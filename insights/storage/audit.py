@@ -68,14 +68,18 @@ def record(db: sqlite3.Connection | Store, actor: str, action: str, target: str 
 
 
 def entries(db: sqlite3.Connection | Store, since: str | None = None, actor: str | None = None,
-            action: str | None = None, limit: int | None = None) -> list[Entry]:
+            action: str | None = None, limit: int | None = None, before: int | None = None) -> list[Entry]:
     """Return entries, oldest first: at or after ``since``, by ``actor``, of ``action`` or its sub-actions.
 
-    ``action="document"`` matches ``document.add``, ``document.delete``...; ``limit`` keeps the newest.
+    ``action="document"`` matches ``document.add``, ``document.delete``...; ``limit`` keeps the newest;
+    ``before`` keeps those older than that entry id, so pages stay put while new entries arrive.
     """
     conn = db if isinstance(db, sqlite3.Connection) else db.db
     where: list[str] = ["1"]
     params: list[Any] = []
+    if before is not None:
+        where.append("id < ?")
+        params.append(before)
     if since is not None:
         where.append("at >= ?")
         params.append(parse_since(since))

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from insights.accounts import ROLES, User
 from insights.errors import InsightsError, UserNotFound
 from insights.web import get_repository
-from insights.web.auth import current_user
+from insights.web.auth import actor, current_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,7 +40,7 @@ def add() -> BaseResponse | tuple[str, int]:
     first = not accounts.exist()
     name = request.form.get("name", "").strip()
     try:
-        user = accounts.add(name, request.form.get("password", ""), request.form.get("role", ""))
+        user = accounts.add(name, request.form.get("password", ""), request.form.get("role", ""), actor=actor())
     except InsightsError as ex:
         flash(f"Not added: {ex}.")
         return render_template("users.html", users=accounts.users(), tokens=accounts.tokens(), roles=ROLES,
@@ -57,7 +57,7 @@ def role(user_id: int) -> BaseResponse:
     """Give an account another role (it applies to the account's very next request)."""
     user = get_user(user_id)
     try:
-        changed = get_repository().accounts.set_role(user.name, request.form.get("role", ""))
+        changed = get_repository().accounts.set_role(user.name, request.form.get("role", ""), actor=actor())
     except InsightsError as ex:
         flash(f"Role not changed: {ex}.")
         return back()
@@ -71,7 +71,7 @@ def disable(user_id: int) -> BaseResponse:
     user = get_user(user_id)
     disabled = request.form.get("disabled", "1") != "0"
     try:
-        changed = get_repository().accounts.set_disabled(user.name, disabled)
+        changed = get_repository().accounts.set_disabled(user.name, disabled, actor=actor())
     except InsightsError as ex:
         flash(f"Not changed: {ex}.")
         return back()
@@ -84,7 +84,7 @@ def password(user_id: int) -> BaseResponse:
     """Set a new password for an account and end all of its sessions."""
     user = get_user(user_id)
     try:
-        get_repository().accounts.set_password(user.name, request.form.get("password", ""))
+        get_repository().accounts.set_password(user.name, request.form.get("password", ""), actor=actor())
     except InsightsError as ex:
         flash(f"Password not changed: {ex}.")
         return back()
@@ -100,7 +100,7 @@ def password(user_id: int) -> BaseResponse:
 def revoke(token_id: int) -> BaseResponse:
     """Revoke anyone's API token; it stops working at once."""
     try:
-        token = get_repository().accounts.revoke_token(token_id)
+        token = get_repository().accounts.revoke_token(token_id, actor=actor())
     except UserNotFound as ex:
         abort(404, str(ex))
     flash(f"Revoked {token.user}'s token “{token.name}”.")

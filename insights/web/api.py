@@ -14,7 +14,7 @@ from insights.synthesis import competitors as rivals
 from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
-from insights.web.auth import current_user
+from insights.web.auth import actor, current_user
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, json_body, search_params
 
@@ -132,7 +132,7 @@ def document(document_id: int) -> Response:
 @bp.delete("/documents/<int:document_id>")
 def delete_document(document_id: int) -> Response:
     """Delete a document with its passages and vectors."""
-    get_repository().remove(document_id, wait=False)
+    get_repository().remove(document_id, wait=False, actor=actor())
     return Response(status=204)
 
 
@@ -144,7 +144,7 @@ def set_tags(document_id: int) -> Response:
     tags = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise BadRequest(f"send a JSON body like {example}")
-    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False))
+    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False, actor=actor()))
 
 
 # -- themes and competitors -----------------------------------------------------------------------

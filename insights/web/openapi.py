@@ -231,6 +231,7 @@ SCHEMAS: dict[str, Schema] = {
     "Batch": _object({
         "id": INTEGER,
         "created_at": STRING,
+        "actor": {**STRING, "description": "Who uploaded the batch (\"local\" in single-user mode)."},
         "metadata": {**OBJECT, "description": "The metadata given once for every file of the batch."},
         "jobs": {"type": "array", "items": _ref("Job")},
         "counts": _object({state: INTEGER for state in (QUEUED, RUNNING, *FINAL)}),

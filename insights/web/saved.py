@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from insights.errors import InsightNotFound, InsightsError
 from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
 from insights.search import engine as searching
-from insights.web import get_repository
+from insights.web import auth, get_repository  # auth as a module: it imports this one (safe_next)
 
 bp = Blueprint("saved", __name__, url_prefix="/insights")
 
@@ -73,7 +73,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
     """Show the new-insight form; save it and open it."""
     if request.method == "POST":
         try:
-            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""))
+            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""),
+                                                    actor=auth.actor())
         except InsightsError as ex:
             flash(str(ex))
             # Give the form back as a browser could have sent it: never a megabyte of refused text.
@@ -94,7 +95,8 @@ def show(insight_id: int) -> str:
 def edit(insight_id: int) -> BaseResponse:
     """Save a new title and summary."""
     try:
-        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""))
+        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""),
+                                      actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     except InsightsError as ex:
@@ -108,7 +110,7 @@ def edit(insight_id: int) -> BaseResponse:
 def delete(insight_id: int) -> BaseResponse:
     """Delete an insight and its evidence, after the confirmation form; the documents stay."""
     try:
-        deleted = get_repository().saved.delete(insight_id)
+        deleted = get_repository().saved.delete(insight_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     flash(named("Deleted the insight “{title}”.", deleted.title))
@@ -119,7 +121,7 @@ def delete(insight_id: int) -> BaseResponse:
 def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
     """Detach one quote from an insight."""
     try:
-        get_repository().saved.remove_evidence(insight_id, evidence_id)
+        get_repository().saved.remove_evidence(insight_id, evidence_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     flash("Quote removed from this insight.")
@@ -130,7 +132,7 @@ def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
 def export(insight_id: int) -> Response:
     """Download the insight as Markdown with footnoted citations."""
     try:
-        markdown = get_repository().export_insight(insight_id)
+        markdown = get_repository().export_insight(insight_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
@@ -149,9 +151,9 @@ def save_quote() -> BaseResponse:
     source = EvidenceSource(passage_id=passage, quote=request.form.get("excerpt", "").strip() or None)
     try:
         if choice == "new":
-            target = saved.create(request.form.get("title", ""), evidence=[source])
+            target = saved.create(request.form.get("title", ""), evidence=[source], actor=auth.actor())
         elif choice.isdigit():
-            saved.add_evidence(int(choice), source)
+            saved.add_evidence(int(choice), source, actor=auth.actor())
             target = saved.get(int(choice))
         else:
             abort(400, "choose an insight, or a new one")

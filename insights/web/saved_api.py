@@ -9,6 +9,7 @@ from flask import Response, jsonify, request, url_for
 from insights.saved.collection import EvidenceSource
 from insights.web import get_repository
 from insights.web.api import bp
+from insights.web.auth import actor
 from insights.web.params import MAX_ID, BadRequest, json_body
 
 EVIDENCE_EXAMPLE = '{"passage_id": 42} or {"passage_id": 42, "quote": "an exact excerpt"}'
@@ -72,7 +73,7 @@ def create_insight() -> tuple[Response, int, dict[str, str]]:
     if not isinstance(evidence, list):
         raise BadRequest(f"'evidence' must be a list of objects like {EVIDENCE_EXAMPLE}")
     created = get_repository().saved.create(_text(body, "title", required=True) or "", _text(body, "summary") or "",
-                                            [evidence_source(item) for item in evidence])
+                                            [evidence_source(item) for item in evidence], actor=actor())
     return jsonify(insight=created.to_dict()), 201, {"Location": url_for(".insight", insight_id=created.id)}
 
 
@@ -89,33 +90,33 @@ def update_insight(insight_id: int) -> Response:
     title, summary = _text(body, "title"), _text(body, "summary")
     if title is None and summary is None:
         raise BadRequest("send 'title', 'summary' or both")
-    return jsonify(insight=get_repository().saved.update(insight_id, title, summary).to_dict())
+    return jsonify(insight=get_repository().saved.update(insight_id, title, summary, actor=actor()).to_dict())
 
 
 @bp.delete("/insights/<int:insight_id>")
 def delete_insight(insight_id: int) -> Response:
     """Delete an insight and its evidence; the documents stay."""
-    get_repository().saved.delete(insight_id)
+    get_repository().saved.delete(insight_id, actor=actor())
     return Response(status=204)
 
 
 @bp.post("/insights/<int:insight_id>/evidence")
 def add_evidence(insight_id: int) -> tuple[Response, int]:
     """Attach a quote (a passage, an exact excerpt of it, or a document span) to an insight."""
-    added = get_repository().saved.add_evidence(insight_id, evidence_source(_body()))
+    added = get_repository().saved.add_evidence(insight_id, evidence_source(_body()), actor=actor())
     return jsonify(evidence=added.to_dict()), 201
 
 
 @bp.delete("/insights/<int:insight_id>/evidence/<int:evidence_id>")
 def remove_evidence(insight_id: int, evidence_id: int) -> Response:
     """Detach one piece of evidence from an insight."""
-    get_repository().saved.remove_evidence(insight_id, evidence_id)
+    get_repository().saved.remove_evidence(insight_id, evidence_id, actor=actor())
     return Response(status=204)
 
 
 @bp.get("/insights/<int:insight_id>/export.md")
 def export_insight(insight_id: int) -> Response:
     """Return the insight as Markdown with footnoted citations, as a download."""
-    markdown = get_repository().export_insight(insight_id)
+    markdown = get_repository().export_insight(insight_id, actor=actor())
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})

@@ -15,6 +15,7 @@ from ingest.metadata import KINDS
 from ingest.parsers import sniff, supported_suffixes
 from insights.errors import DocumentNotFound
 from insights.web import get_repository, jobs
+from insights.web.auth import actor
 from insights.web.params import BadRequest, batch_metadata, parse_id
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
@@ -101,7 +102,7 @@ def queue(files: list[FileStorage], form: MultiDict[str, str]) -> int:
     replace = replace_target(form, len(accepted))
     if replace is not None:
         metadata["replace"] = replace
-    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata)
+    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata, actor())
     worker = current_app.extensions.get("insights.worker")
     if worker is not None:
         worker.wake.set()  # start now rather than at the worker's next poll

@@ -94,6 +94,13 @@ def entries(db: sqlite3.Connection | Store, since: str | None = None, actor: str
     return [Entry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
 
+def actions(db: sqlite3.Connection | Store) -> list[str]:
+    """Return every action in the log and each family above it (``user``, ``user.password``...), sorted."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.db
+    found = {row[0] for row in conn.execute("SELECT DISTINCT action FROM audit")}
+    return sorted({".".join(parts[:n]) for parts in (a.split(".") for a in found) for n in range(1, len(parts) + 1)})
+
+
 def parse_since(value: str, now: datetime | None = None) -> str:
     """Turn ``7d``, ``12h``, ``2026-03-14`` or ``2026-03-14T09:30:00+01:00`` into a UTC time stamp.
 

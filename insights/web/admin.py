@@ -1,16 +1,22 @@
-"""The admin page: add people, set their roles, disable them, reset passwords, revoke anyone's API tokens."""
+"""The admin pages: add people, set their roles, disable them, reset passwords, revoke tokens; read the audit log."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from insights.accounts import ROLES, User
 from insights.errors import InsightsError, UserNotFound
+from insights.storage import audit as auditing
 from insights.web import get_repository
 from insights.web.auth import actor, current_user
+from insights.web.params import BadRequest, parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: Audit entries per page.
+AUDIT_PAGE = 50
 
 
 def get_user(user_id: int) -> User:
@@ -105,3 +111,34 @@ def revoke(token_id: int) -> BaseResponse:
         abort(404, str(ex))
     flash(f"Revoked {token.user}'s token “{token.name}”.")
     return back()
+
+
+def audit_page(args: MultiDict[str, str], size: int = AUDIT_PAGE) -> tuple[list[auditing.Entry], int | None]:
+    """Return a page of audit entries, newest first, as ``since``, ``user``, ``action`` and ``before`` ask.
+
+    Also return the ``before`` that gets the next (older) page, or None when this is the last one.
+
+    :raises BadRequest: for a ``before`` that is not an id.
+    :raises InsightsError: for a ``since`` that is neither a time nor a duration.
+    """
+    since, user, action = (args.get(name, "").strip()[:200] or None for name in ("since", "user", "action"))
+    raw = args.get("before", "")
+    before = parse_id(raw, "before") if raw.strip() else None
+    # One more than a page tells whether an older page exists without counting the whole log.
+    found = get_repository().audit_log(since, user, action, size + 1, before)[::-1]
+    return found[:size], (found[size - 1].id if len(found) > size else None)
+
+
+@bp.get("/audit")
+def audit() -> tuple[str, int]:
+    """List who did what and when, newest first, filtered by time, user and action, a page at a time."""
+    error, entries, older = None, [], None
+    try:
+        entries, older = audit_page(request.args)
+    except (BadRequest, InsightsError) as ex:
+        error = str(ex)
+    older_url = url_for("admin.audit", **{**request.args.to_dict(), "before": older}) if older else None
+    newest_url = (url_for("admin.audit", **{k: v for k, v in request.args.to_dict().items() if k != "before"})
+                  if request.args.get("before") else None)
+    return render_template("audit.html", entries=entries, error=error, older_url=older_url, newest_url=newest_url,
+                           actions=auditing.actions(get_repository().store)), 400 if error else 200

@@ -55,8 +55,8 @@ ENDPOINTS: dict[str, str] = {
                      "api.delete_insight", "api.add_evidence", "api.remove_evidence"), WRITE),
     # admin: delete documents, manage people and their access
     **dict.fromkeys(("documents.delete", "documents.bulk_delete", "api.delete_document"), ADMIN),
-    **dict.fromkeys(("admin.users", "admin.add", "admin.role", "admin.disable", "admin.password", "admin.revoke"),
-                    ADMIN),
+    **dict.fromkeys(("admin.users", "admin.add", "admin.role", "admin.disable", "admin.password", "admin.revoke",
+                     "admin.audit", "api.audit"), ADMIN),
     **dict.fromkeys(("account.tokens", "account.create", "account.revoke", "account.password",
                      "account.logout_everywhere"), ACCOUNT),
 }

@@ -52,7 +52,7 @@ STORED = ("added", "updated", "unchanged")
 
 
 def loopback_only(url: str) -> str:
-    """Return ``url`` when its host is a loopback address; refuse anything else (this is no tool for others' servers)."""
+    """Return ``url`` when its host is a loopback address; refuse any other (no load test of others' servers)."""
     host = urlsplit(url).hostname or ""
     try:
         ok = host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -182,8 +182,9 @@ class User:
     def upload(self, number: int) -> int | None:
         """Upload one small, unique file, through the page's form or the API by turns; return its batch id."""
         name = f"{self.name}-{number}.md"
-        body = (f"# Note {number} from {self.name}\n\nA customer said the {self.rng.choice(['payroll', 'swap', 'geofence'])}"
-                f" flow failed on {self.rng.randint(1, 28)} March; reference {self.name}-{number}-{time.time_ns()}.\n")
+        topic = self.rng.choice(["payroll", "swap", "geofence"])
+        body = (f"# Note {number} from {self.name}\n\nA customer said the {topic} flow failed on "
+                f"{self.rng.randint(1, 28)} March; reference {self.name}-{number}-{time.time_ns()}.\n")
         files = {"files": (name, body.encode(), "text/markdown")}
         if number % 2:
             response = self.call("upload (API)", "POST", "/api/v1/uploads", (202,), files=files)

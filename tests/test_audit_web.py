@@ -225,7 +225,7 @@ def test_the_audit_page_shows_entries_newest_first_with_filters_and_pages(app):
     assert "user.add" in [o.get_text() for o in only.select("select[name=action] option")]
 
     accounts = app.extensions["insights"].accounts
-    for n in range(60):
+    for _ in range(60):
         accounts.end_sessions("vic")
     first = BeautifulSoup(ada.get("/admin/audit", query_string={"action": "logout"}).data, "html.parser")
     assert len(first.select("table.audit tbody tr")) == 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
@@ -132,13 +134,15 @@ def audit_page(args: MultiDict[str, str], size: int = AUDIT_PAGE) -> tuple[list[
 @bp.get("/audit")
 def audit() -> tuple[str, int]:
     """List who did what and when, newest first, filtered by time, user and action, a page at a time."""
-    error, entries, older = None, [], None
+    error: str | None = None
+    entries: list[auditing.Entry] = []
+    older: int | None = None
     try:
         entries, older = audit_page(request.args)
     except (BadRequest, InsightsError) as ex:
         error = str(ex)
-    older_url = url_for("admin.audit", **{**request.args.to_dict(), "before": older}) if older else None
-    newest_url = (url_for("admin.audit", **{k: v for k, v in request.args.to_dict().items() if k != "before"})
-                  if request.args.get("before") else None)
+    args: dict[str, Any] = {k: v for k, v in request.args.to_dict().items() if k != "before"}
+    older_url = url_for("admin.audit", **args, before=older) if older else None
+    newest_url = url_for("admin.audit", **args) if request.args.get("before") else None
     return render_template("audit.html", entries=entries, error=error, older_url=older_url, newest_url=newest_url,
                            actions=auditing.actions(get_repository().store)), 400 if error else 200

@@ -225,30 +225,39 @@ def contributor(user: User, until: float) -> None:
 
 
 def admin(user: User, until: float) -> None:
-    """Upload a file, wait for it, and delete it (page and API by turns), until the time is up."""
-    number = 0
+    """Upload files and delete each once ingested (page and API by turns), until the time is up.
+
+    The admin never waits on its own upload: the queue is shared with the contributors, so it deletes
+    whichever of its uploads have finished each time round.
+    """
+    number, pending = 0, []
     while time.monotonic() < until:
         number += 1
         batch_id = user.upload(number)
-        found = None
-        while batch_id is not None and time.monotonic() < until + 60:
+        if batch_id is not None:
+            pending.append(batch_id)
+        for batch_id in list(pending):
             found = user.batch(batch_id)
-            if found is None or found["finished"]:
-                break
-            time.sleep(0.5)
-        document_id = found["jobs"][0]["document_id"] if found and found["finished"] else None
-        if document_id is None:
-            continue
-        if number % 2:
-            done = user.call("delete (API)", "DELETE", f"/api/v1/documents/{document_id}", (204,))
-        else:
-            page = user.call("delete (page)", "GET", f"/documents/{document_id}")
-            done = page and user.call("delete (page)", "POST", f"/documents/{document_id}/delete", (302,),
-                                      data={"csrf_token": csrf_token(page.text)})
-        if done is not None:
-            with user.stats.lock:
-                user.stats.deleted.add(document_id)
-        user.think(2.0, 4.0)
+            if found is not None and not found["finished"]:
+                continue
+            pending.remove(batch_id)
+            document_id = found["jobs"][0]["document_id"] if found else None
+            if document_id is not None:
+                delete(user, document_id, api=len(user.stats.deleted) % 2 == 0)
+        user.think(1.0, 2.0)
+
+
+def delete(user: User, document_id: int, api: bool) -> None:
+    """Delete a document through the API or its page's confirmation form, and note it."""
+    if api:
+        done = user.call("delete (API)", "DELETE", f"/api/v1/documents/{document_id}", (204,))
+    else:
+        page = user.call("delete (page)", "GET", f"/documents/{document_id}")
+        done = page and user.call("delete (page)", "POST", f"/documents/{document_id}/delete", (302,),
+                                  data={"csrf_token": csrf_token(page.text)})
+    if done is not None:
+        with user.stats.lock:
+            user.stats.deleted.add(document_id)
 
 
 def check_documents(admin_user: User, stats: Stats, wait: float) -> dict[str, Any]:

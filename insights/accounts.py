@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from insights.errors import InsightsError, UserNotFound
+from insights.storage import audit
 from insights.storage.store import Store
 
 #: Roles from least to most trusted; each may do everything the ones before it may.
@@ -122,8 +123,8 @@ class Accounts:
         row = self.store.db.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
         return None if row is None else _user(row)
 
-    def add(self, name: str, password: str, role: str) -> User:
-        """Create an account.
+    def add(self, name: str, password: str, role: str, actor: str = audit.LOCAL) -> User:
+        """Create an account; audited as ``user.add`` by ``actor``.
 
         :raises InsightsError: for a bad name, role or password, a name taken, or a first account that is no admin.
         """
@@ -140,9 +141,10 @@ class Accounts:
                 db.execute("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)", (name, digest, role))
             except sqlite3.IntegrityError:
                 raise InsightsError(f"an account called {name!r} already exists") from None
+            audit.record(db, actor, "user.add", f"user:{name}", {"role": role})
         return self.get(name)
 
-    def set_role(self, name: str, role: str) -> User:
+    def set_role(self, name: str, role: str, actor: str = audit.LOCAL) -> User:
         """Give an account another role; the last admin cannot stop being one."""
         _check_role(role)
         with self.store.transaction() as db:
@@ -150,9 +152,10 @@ class Accounts:
             if role != "admin":
                 self._keep_an_admin(user)
             db.execute("UPDATE users SET role = ? WHERE id = ?", (role, user.id))
+            audit.record(db, actor, "user.role", f"user:{user.name}", {"before": user.role, "role": role})
         return self.get(name)
 
-    def set_disabled(self, name: str, disabled: bool = True) -> User:
+    def set_disabled(self, name: str, disabled: bool = True, actor: str = audit.LOCAL) -> User:
         """Disable an account (its sessions and tokens stop working at once) or enable it again."""
         with self.store.transaction() as db:
             user = self.get(name)
@@ -160,37 +163,54 @@ class Accounts:
                 self._keep_an_admin(user)
             db.execute("UPDATE users SET disabled = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                        (int(disabled), user.id))
+            audit.record(db, actor, "user.disable" if disabled else "user.enable", f"user:{user.name}")
         return self.get(name)
 
-    def set_password(self, name: str, password: str) -> User:
-        """Set a new password and end every session of the account."""
+    def set_password(self, name: str, password: str, actor: str = audit.LOCAL) -> User:
+        """Set a new password and end every session of the account; audited as a change (own) or a reset."""
         digest = _hasher.hash(_check_password(password))
         with self.store.transaction() as db:
             user = self.get(name)
             db.execute("UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                        (digest, user.id))
+            own = actor.lower() == user.name.lower()
+            audit.record(db, actor, "user.password.change" if own else "user.password.reset", f"user:{user.name}")
         return self.get(name)
 
-    def end_sessions(self, name: str) -> User:
+    def end_sessions(self, name: str, actor: str = audit.LOCAL) -> User:
         """Sign an account out everywhere: every session cookie issued so far stops working."""
         with self.store.transaction() as db:
             user = self.get(name)
             db.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?", (user.id,))
+            audit.record(db, actor, "logout.everywhere", f"user:{user.name}")
         return self.get(name)
 
-    def authenticate(self, name: str, password: str) -> User | None:
-        """Return the enabled account whose name and password these are, or None."""
+    def authenticate(self, name: str, password: str, address: str | None = None) -> User | None:
+        """Return the enabled account whose name and password these are, or None.
+
+        With ``address`` (the client's) this is a sign-in, audited as ``login`` or ``login.failed`` under the
+        name tried, with the reason; never the password.
+        """
         row = self.store.db.execute(f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE name = ?",
                                     (name,)).fetchone()
         # An unknown name costs the same hash as a wrong password, so timing does not tell which names exist.
         stored = row["password_hash"] if row is not None else _dummy_hash()
         try:
             _hasher.verify(stored, password[:MAX_PASSWORD + 1])
+            failure = ("unknown name" if row is None else "disabled" if row["disabled"]
+                       else "password too long" if len(password) > MAX_PASSWORD else None)
         except (VerificationError, InvalidHashError):
+            failure = "unknown name" if row is None else "wrong password"
+        if failure is not None:
+            if address is not None:  # the log is for admins: saying why helps them tell a typo from an attack
+                with self.store.transaction() as db:
+                    audit.record(db, name[:64], "login.failed", f"user:{name[:64]}",
+                                 {"address": address, "reason": failure})
             return None
-        if row is None or row["disabled"] or len(password) > MAX_PASSWORD:
-            return None
+        assert row is not None
         with self.store.transaction() as db:
+            if address is not None:
+                audit.record(db, row["name"], "login", f"user:{row['name']}", {"address": address})
             if _hasher.check_needs_rehash(stored):  # the library's parameters grew: store the stronger hash
                 db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), row["id"]))
             db.execute("UPDATE users SET last_login_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
@@ -208,7 +228,7 @@ class Accounts:
 
     # -- API tokens -------------------------------------------------------------------------
 
-    def create_token(self, user: str, name: str, scope: str) -> tuple[Token, str]:
+    def create_token(self, user: str, name: str, scope: str, actor: str = audit.LOCAL) -> tuple[Token, str]:
         """Issue a token for an account; return it with its secret, which is shown once and never stored."""
         if scope not in SCOPES:
             raise InsightsError(f"{scope[:20]!r} is not a token scope; use one of {', '.join(SCOPES)}")
@@ -220,6 +240,9 @@ class Accounts:
             owner = self.get(user)
             cursor = db.execute("INSERT INTO api_tokens (user_id, name, scope, digest, prefix) VALUES (?, ?, ?, ?, ?)",
                                 (owner.id, name, scope, _digest(secret), secret[: len(TOKEN_PREFIX) + 6]))
+            # The prefix only, as the token list shows it: the secret itself is never written anywhere.
+            audit.record(db, actor, "token.create", f"token:{cursor.lastrowid}",
+                         {"owner": owner.name, "name": name, "scope": scope, "prefix": secret[: len(TOKEN_PREFIX) + 6]})
         return self._token(int(cursor.lastrowid or 0)), secret
 
     def tokens(self, user: str | None = None) -> list[Token]:
@@ -228,7 +251,7 @@ class Accounts:
         rows = self.store.db.execute(f"{_TOKEN_SELECT} {where} ORDER BY t.id DESC", args).fetchall()
         return [_token(row) for row in rows]
 
-    def revoke_token(self, token_id: int, user: str | None = None) -> Token:
+    def revoke_token(self, token_id: int, user: str | None = None, actor: str = audit.LOCAL) -> Token:
         """Delete a token (only if it belongs to ``user``, when given); it stops working at once.
 
         :raises UserNotFound: when no such token exists (or it is someone else's).
@@ -238,6 +261,8 @@ class Accounts:
             if user is not None and token.user.lower() != user.lower():
                 raise UserNotFound(f"no token {token_id}")
             db.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,))
+            audit.record(db, actor, "token.revoke", f"token:{token_id}",
+                         {"owner": token.user, "name": token.name, "scope": token.scope})
         return token
 
     def check_token(self, secret: str) -> tuple[User, Token] | None:

@@ -446,9 +446,9 @@ class Repository:
         return to_markdown(found)
 
     def audit_log(self, since: str | None = None, actor: str | None = None, action: str | None = None,
-              limit: int | None = None) -> list[audit.Entry]:
+                  limit: int | None = None, before: int | None = None) -> list[audit.Entry]:
         """Return audit entries, oldest first, filtered as :func:`insights.storage.audit.entries` says."""
-        return audit.entries(self.store, since, actor, action, limit)
+        return audit.entries(self.store, since, actor, action, limit, before)
 
     def documents(self, reader: Reader | None = None) -> list[dict[str, Any]]:
         """Return every document the reader may see, with its fields and passage count, newest first."""

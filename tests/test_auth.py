@@ -25,7 +25,8 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Pages and API routes that only show something but still need more than read: a change's forms, progress
 #: or the people page. Listed here so that loosening the table is a visible, deliberate change.
 GET_BEYOND_READ = {"upload.form": "write", "upload.batch": "write", "saved.new": "write", "saved.pick": "write",
-                   "api.batch": "write", "admin.users": "admin", "admin.collections": "admin"}
+                   "api.batch": "write", "admin.users": "admin", "admin.collections": "admin",
+                   "admin.audit": "admin", "api.audit": "admin"}
 
 
 def make_app(tmp_path: Path, **config: object) -> Flask:

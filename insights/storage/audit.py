@@ -68,14 +68,18 @@ def record(db: sqlite3.Connection | Store, actor: str, action: str, target: str 
 
 
 def entries(db: sqlite3.Connection | Store, since: str | None = None, actor: str | None = None,
-            action: str | None = None, limit: int | None = None) -> list[Entry]:
+            action: str | None = None, limit: int | None = None, before: int | None = None) -> list[Entry]:
     """Return entries, oldest first: at or after ``since``, by ``actor``, of ``action`` or its sub-actions.
 
-    ``action="document"`` matches ``document.add``, ``document.delete``...; ``limit`` keeps the newest.
+    ``action="document"`` matches ``document.add``, ``document.delete``...; ``limit`` keeps the newest;
+    ``before`` keeps those older than that entry id, so pages stay put while new entries arrive.
     """
     conn = db if isinstance(db, sqlite3.Connection) else db.db
     where: list[str] = ["1"]
     params: list[Any] = []
+    if before is not None:
+        where.append("id < ?")
+        params.append(before)
     if since is not None:
         where.append("at >= ?")
         params.append(parse_since(since))
@@ -88,6 +92,13 @@ def entries(db: sqlite3.Connection | Store, since: str | None = None, actor: str
     rows = conn.execute(f"SELECT * FROM (SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?) "
                         "ORDER BY id", [*params, -1 if limit is None else limit]).fetchall()
     return [Entry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+
+def actions(db: sqlite3.Connection | Store) -> list[str]:
+    """Return every action in the log and each family above it (``user``, ``user.password``...), sorted."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.db
+    found = {row[0] for row in conn.execute("SELECT DISTINCT action FROM audit")}
+    return sorted({".".join(parts[:n]) for parts in (a.split(".") for a in found) for n in range(1, len(parts) + 1)})
 
 
 def parse_since(value: str, now: datetime | None = None) -> str:

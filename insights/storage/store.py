@@ -60,9 +60,11 @@ CREATE TABLE IF NOT EXISTS passages (
     date TEXT
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, seq);
+-- actor: who uploaded the batch, so the background ingest audits it under their name.
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
     metadata TEXT NOT NULL DEFAULT '{}',
+    actor TEXT NOT NULL DEFAULT 'local',
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE TABLE IF NOT EXISTS jobs (
@@ -171,14 +173,17 @@ class Store:
 
     def _migrations(self) -> str:
         """Return the statements that bring a database made by an older version up to SCHEMA."""
-        statements = []
+        steps = []
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
         if columns and "attempts" not in columns:  # no columns: a new database, made whole by SCHEMA
-            statements.append("ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;")
+            steps.append("ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;")
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(batches)")}
+        if columns and "actor" not in columns:  # batches queued before accounts: their uploader was local
+            steps.append("ALTER TABLE batches ADD COLUMN actor TEXT NOT NULL DEFAULT 'local';")
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
         if columns and "collection_id" not in columns:
-            statements.append("ALTER TABLE documents ADD COLUMN collection_id INTEGER REFERENCES collections(id);")
-        return "".join(statements)
+            steps.append("ALTER TABLE documents ADD COLUMN collection_id INTEGER REFERENCES collections(id);")
+        return "".join(steps)
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -42,7 +42,7 @@ def create() -> tuple[str, int, dict[str, str]]:
     user = me()
     try:
         token, secret = get_repository().accounts.create_token(user.name, request.form.get("name", ""),
-                                                               request.form.get("scope", "read"))
+                                                               request.form.get("scope", "read"), actor=user.name)
     except InsightsError as ex:
         return page(400, error=f"No token created: {ex}.")
     return page(201, created=token, secret=secret)
@@ -52,7 +52,8 @@ def create() -> tuple[str, int, dict[str, str]]:
 def revoke(token_id: int) -> BaseResponse:
     """Revoke one of your tokens; it stops working at once."""
     try:
-        token = get_repository().accounts.revoke_token(token_id, user=me().name)
+        name = me().name
+        token = get_repository().accounts.revoke_token(token_id, user=name, actor=name)
     except UserNotFound as ex:
         abort(404, str(ex))
     flash(f"Revoked the token “{token.name}”.")
@@ -74,7 +75,7 @@ def password() -> BaseResponse | tuple[str, int, dict[str, str]]:
         throttle.failed(key)
         return page(400, error="Password not changed: the current password is wrong.")
     try:
-        changed = accounts.set_password(user.name, new)
+        changed = accounts.set_password(user.name, new, actor=user.name)
     except InsightsError as ex:
         return page(400, error=f"Password not changed: {ex}.")
     start_session(changed)
@@ -85,7 +86,8 @@ def password() -> BaseResponse | tuple[str, int, dict[str, str]]:
 @bp.post("/logout-everywhere")
 def logout_everywhere() -> BaseResponse:
     """End every session of your account, on every device, this one included."""
-    get_repository().accounts.end_sessions(me().name)
+    name = me().name
+    get_repository().accounts.end_sessions(name, actor=name)
     session.clear()
     flash("Signed out everywhere.")
     return redirect(url_for("auth.login"), 303)

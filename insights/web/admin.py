@@ -1,16 +1,24 @@
-"""The admin pages: people (roles, passwords, API tokens) and restricted collections (members, documents)."""
+"""The admin pages: people (roles, passwords, API tokens), restricted collections, and the audit log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from insights.accounts import ROLES, User
 from insights.errors import DocumentNotFound, InsightsError, UserNotFound
+from insights.storage import audit as auditing
 from insights.web import get_repository
-from insights.web.auth import current_user
+from insights.web.auth import actor, current_user
+from insights.web.params import BadRequest, parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: Audit entries per page.
+AUDIT_PAGE = 50
 
 
 def get_user(user_id: int) -> User:
@@ -40,7 +48,7 @@ def add() -> BaseResponse | tuple[str, int]:
     first = not accounts.exist()
     name = request.form.get("name", "").strip()
     try:
-        user = accounts.add(name, request.form.get("password", ""), request.form.get("role", ""))
+        user = accounts.add(name, request.form.get("password", ""), request.form.get("role", ""), actor=actor())
     except InsightsError as ex:
         flash(f"Not added: {ex}.")
         return render_template("users.html", users=accounts.users(), tokens=accounts.tokens(), roles=ROLES,
@@ -57,7 +65,7 @@ def role(user_id: int) -> BaseResponse:
     """Give an account another role (it applies to the account's very next request)."""
     user = get_user(user_id)
     try:
-        changed = get_repository().accounts.set_role(user.name, request.form.get("role", ""))
+        changed = get_repository().accounts.set_role(user.name, request.form.get("role", ""), actor=actor())
     except InsightsError as ex:
         flash(f"Role not changed: {ex}.")
         return back()
@@ -71,7 +79,7 @@ def disable(user_id: int) -> BaseResponse:
     user = get_user(user_id)
     disabled = request.form.get("disabled", "1") != "0"
     try:
-        changed = get_repository().accounts.set_disabled(user.name, disabled)
+        changed = get_repository().accounts.set_disabled(user.name, disabled, actor=actor())
     except InsightsError as ex:
         flash(f"Not changed: {ex}.")
         return back()
@@ -84,7 +92,7 @@ def password(user_id: int) -> BaseResponse:
     """Set a new password for an account and end all of its sessions."""
     user = get_user(user_id)
     try:
-        get_repository().accounts.set_password(user.name, request.form.get("password", ""))
+        get_repository().accounts.set_password(user.name, request.form.get("password", ""), actor=actor())
     except InsightsError as ex:
         flash(f"Password not changed: {ex}.")
         return back()
@@ -100,7 +108,7 @@ def password(user_id: int) -> BaseResponse:
 def revoke(token_id: int) -> BaseResponse:
     """Revoke anyone's API token; it stops working at once."""
     try:
-        token = get_repository().accounts.revoke_token(token_id)
+        token = get_repository().accounts.revoke_token(token_id, actor=actor())
     except UserNotFound as ex:
         abort(404, str(ex))
     flash(f"Revoked {token.user}'s token “{token.name}”.")
@@ -165,3 +173,39 @@ def move(document_id: int) -> BaseResponse:
     where = f"into {request.form['collection'].strip()}" if doc["collection_id"] else "out of any collection"
     flash(f"Moved document {doc['id']} {where}.")
     return collections_page()
+
+
+# -- the audit log ----------------------------------------------------------------------------------
+
+
+def audit_page(args: MultiDict[str, str], size: int = AUDIT_PAGE) -> tuple[list[auditing.Entry], int | None]:
+    """Return a page of audit entries, newest first, as ``since``, ``user``, ``action`` and ``before`` ask.
+
+    Also return the ``before`` that gets the next (older) page, or None when this is the last one.
+
+    :raises BadRequest: for a ``before`` that is not an id.
+    :raises InsightsError: for a ``since`` that is neither a time nor a duration.
+    """
+    since, user, action = (args.get(name, "").strip()[:200] or None for name in ("since", "user", "action"))
+    raw = args.get("before", "")
+    before = parse_id(raw, "before") if raw.strip() else None
+    # One more than a page tells whether an older page exists without counting the whole log.
+    found = get_repository().audit_log(since, user, action, size + 1, before)[::-1]
+    return found[:size], (found[size - 1].id if len(found) > size else None)
+
+
+@bp.get("/audit")
+def audit() -> tuple[str, int]:
+    """List who did what and when, newest first, filtered by time, user and action, a page at a time."""
+    error: str | None = None
+    entries: list[auditing.Entry] = []
+    older: int | None = None
+    try:
+        entries, older = audit_page(request.args)
+    except (BadRequest, InsightsError) as ex:
+        error = str(ex)
+    args: dict[str, Any] = {k: v for k, v in request.args.to_dict().items() if k != "before"}
+    older_url = url_for("admin.audit", **args, before=older) if older else None
+    newest_url = url_for("admin.audit", **args) if request.args.get("before") else None
+    return render_template("audit.html", entries=entries, error=error, older_url=older_url, newest_url=newest_url,
+                           actions=auditing.actions(get_repository().store)), 400 if error else 200

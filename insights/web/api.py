@@ -14,7 +14,8 @@ from insights.synthesis import competitors as rivals
 from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
-from insights.web.auth import current_user, reader
+from insights.web.admin import audit_page
+from insights.web.auth import actor, current_user, reader
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, json_body, search_params
 
@@ -135,7 +136,7 @@ def document(document_id: int) -> Response:
 @bp.delete("/documents/<int:document_id>")
 def delete_document(document_id: int) -> Response:
     """Delete a document with its passages and vectors."""
-    get_repository().remove(document_id, wait=False)
+    get_repository().remove(document_id, wait=False, actor=actor())
     return Response(status=204)
 
 
@@ -147,7 +148,8 @@ def set_tags(document_id: int) -> Response:
     tags = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise BadRequest(f"send a JSON body like {example}")
-    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False, reader=reader()))
+    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False, actor=actor(),
+                                                                  reader=reader()))
 
 
 # -- themes and competitors -----------------------------------------------------------------------
@@ -233,3 +235,17 @@ def me() -> Response:
     assert user is not None  # the permission check let only a known user through
     scope = g.get("token_scope")
     return jsonify(user={"name": user.name, "role": user.role, "single_user": user.id is None, "token_scope": scope})
+
+
+#: Most audit entries one API request returns.
+MAX_AUDIT = 1000
+
+
+@bp.get("/audit")
+def audit() -> Response:
+    """Return audit entries, newest first, filtered by ``since``, ``user`` and ``action``; page with ``before``."""
+    limit = request.args.get("limit", "100").strip()
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 4 and 1 <= int(limit) <= MAX_AUDIT):
+        raise BadRequest(f"'limit' must be a whole number from 1 to {MAX_AUDIT}, not {limit[:30]!r}")
+    entries, older = audit_page(request.args, int(limit))
+    return jsonify(entries=[e.to_dict() for e in entries], next_before=older)

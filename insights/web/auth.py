@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from insights.accounts import LOCAL_USER, PERMISSIONS, LoginThrottle, User
 from insights.restricted import Reader
+from insights.storage import audit
 from insights.web import get_repository
 from insights.web.guard import is_loopback
 from insights.web.saved import safe_next
@@ -55,8 +56,8 @@ ENDPOINTS: dict[str, str] = {
                      "api.delete_insight", "api.add_evidence", "api.remove_evidence"), WRITE),
     # admin: delete documents, manage people and their access
     **dict.fromkeys(("documents.delete", "documents.bulk_delete", "api.delete_document"), ADMIN),
-    **dict.fromkeys(("admin.users", "admin.add", "admin.role", "admin.disable", "admin.password", "admin.revoke"),
-                    ADMIN),
+    **dict.fromkeys(("admin.users", "admin.add", "admin.role", "admin.disable", "admin.password", "admin.revoke",
+                     "admin.audit", "api.audit"), ADMIN),
     **dict.fromkeys(("admin.collections", "admin.create_collection", "admin.member", "admin.move"), ADMIN),
     **dict.fromkeys(("account.tokens", "account.create", "account.revoke", "account.password",
                      "account.logout_everywhere"), ACCOUNT),
@@ -184,6 +185,12 @@ def hidden() -> tuple[int, ...]:
     return g.hidden
 
 
+def actor() -> str:
+    """Return the name the current request's changes are audited under: the account, or "local"."""
+    user = current_user()
+    return audit.LOCAL if user is None else user.name
+
+
 def can(permission: str) -> bool:
     """Return whether the current user may do ``permission`` (for templates, which hide what is refused)."""
     user = current_user()
@@ -231,7 +238,7 @@ def login() -> str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, 
         error = TooManyRequests(f"Too many failed sign-ins for {name!r}: try again in {wait // 60 + 1} minutes.")
         return render_template("login.html", error=error.description, name=name, **page), 429, {
             "Retry-After": str(wait)}
-    user = accounts.authenticate(name, password)
+    user = accounts.authenticate(name, password, address=request.remote_addr or "")
     if user is None:
         throttle.failed(key)
         return render_template("login.html", error="Wrong name or password.", name=name, **page), 401
@@ -244,6 +251,10 @@ def login() -> str | BaseResponse | tuple[str, int] | tuple[str, int, dict[str, 
 @bp.post("/logout")
 def logout() -> BaseResponse:
     """End this browser's session."""
+    user = current_user()
+    if user is not None and user.id is not None:  # a current session, not single-user mode or an expired one
+        with get_repository().store.transaction() as db:
+            audit.record(db, user.name, "logout", f"user:{user.name}", {"address": request.remote_addr or ""})
     session.clear()
     flash("Signed out.")
     return redirect(url_for("auth.login"), 303)

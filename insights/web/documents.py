@@ -13,7 +13,7 @@ from ingest.metadata import KINDS, normalize_tags
 from insights.errors import Busy, DocumentNotFound
 from insights.search import markup
 from insights.web import get_repository
-from insights.web.auth import reader
+from insights.web.auth import actor, reader
 from insights.web.params import BadRequest, parse_id
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -112,7 +112,7 @@ def tags(document_id: int) -> Response:
     """Replace a document's tags with the comma-separated list submitted."""
     try:
         get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False,
-                                  reader=reader())
+                                  actor=actor(), reader=reader())
     except DocumentNotFound as ex:
         abort(404, str(ex))
     except MetadataError as ex:
@@ -126,7 +126,7 @@ def tags(document_id: int) -> Response:
 def delete(document_id: int) -> Response:
     """Delete a document, its passages and vectors, after the confirmation form."""
     try:
-        doc = get_repository().remove(document_id, wait=False)
+        doc = get_repository().remove(document_id, wait=False, actor=actor())
     except DocumentNotFound as ex:
         abort(404, str(ex))
     flash(Markup("Deleted “<bdi>{}</bdi>”.").format(doc["title"]))
@@ -147,7 +147,7 @@ def bulk_delete() -> Response:
     deleted = 0
     for document_id in ids:
         try:
-            repo.remove(document_id, wait=False)
+            repo.remove(document_id, wait=False, actor=actor())
             deleted += 1
         except DocumentNotFound:
             continue  # already gone: deleting twice is not an error

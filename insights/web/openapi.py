@@ -231,6 +231,7 @@ SCHEMAS: dict[str, Schema] = {
     "Batch": _object({
         "id": INTEGER,
         "created_at": STRING,
+        "actor": {**STRING, "description": "Who uploaded the batch (\"local\" in single-user mode)."},
         "metadata": {**OBJECT, "description": "The metadata given once for every file of the batch."},
         "jobs": {"type": "array", "items": _ref("Job")},
         "counts": _object({state: INTEGER for state in (QUEUED, RUNNING, *FINAL)}),
@@ -239,6 +240,14 @@ SCHEMAS: dict[str, Schema] = {
         "finished": {"type": "boolean", "description": "Whether every job has reached a final status."},
     }, "Files uploaded together, each ingested by its own job."),
     "Tags": _object({"id": INTEGER, "tags": STRINGS}),
+    "AuditEntry": _object({
+        "id": INTEGER,
+        "at": {**STRING, "description": "When, in UTC: 2026-03-14T09:30:00Z."},
+        "actor": {**STRING, "description": "Who: an account's name, `local`, or the name a failed sign-in tried."},
+        "action": {**STRING, "description": "What: document.add, export, login.failed, user.role, token.create..."},
+        "target": {**STRING, "description": "On what: document:12, insight:3, user:dana, token:7, search..."},
+        "detail": {**OBJECT, "description": "The particulars (a title, a query, a role before and after)."},
+    }, "One audited action."),
     **THEME_SCHEMAS,
 }
 
@@ -344,6 +353,25 @@ def _paths() -> dict[str, Any]:
             "summary": "This document.",
             "security": [],  # public: it describes the API and holds no data
             "responses": {"200": _json(OBJECT, "The OpenAPI 3.1 description of the API.")},
+        }},
+        "/api/v1/audit": {"get": {
+            "operationId": "audit", "tags": ["meta"],
+            "summary": "The audit log, newest first: who uploaded, changed, deleted or exported what, sign-ins, "
+                       "and changes to people and tokens.",
+            "parameters": [
+                _query("since", STRING, "Only entries at or after this time: 2026-03-14, 2026-03-14T09:30:00Z, "
+                                        "or a duration back from now: 7d, 12h, 30m, 2w."),
+                _query("user", STRING, "Only what this user did (`local` for single-user mode and the CLI)."),
+                _query("action", STRING, "Only this action or its sub-actions: `document` matches `document.add`, "
+                                         "`document.delete`..."),
+                _query("before", INTEGER, "Only entries older than this entry id: pass `next_before` for the next "
+                                          "page."),
+                _query("limit", {**INTEGER, "minimum": 1, "maximum": 1000, "default": 100}, "Entries per page."),
+            ],
+            "responses": {"200": _json(_object({
+                "entries": {"type": "array", "items": _ref("AuditEntry")},
+                "next_before": {"type": ["integer", "null"], "description": "The `before` of the next (older) page; "
+                                "null on the last page."}}), "A page of entries."), **_errors("400", "500")},
         }},
         "/api/v1/me": {"get": {
             "operationId": "me", "tags": ["meta"],

@@ -11,8 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from insights.errors import DocumentNotFound, InsightNotFound, InsightsError
 from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
-from insights.web import auth as access
-from insights.web import get_repository
+from insights.web import auth, get_repository  # auth as a module: it imports this one (safe_next)
 
 bp = Blueprint("saved", __name__, url_prefix="/insights")
 
@@ -45,7 +44,7 @@ def named(message: str, title: str) -> Markup:
 def get_insight(insight_id: int) -> Insight:
     """Return an insight with its checked evidence, or abort with 404."""
     try:
-        return get_repository().saved.get(insight_id, access.hidden())
+        return get_repository().saved.get(insight_id, auth.hidden())
     except InsightNotFound as ex:
         abort(404, str(ex))
 
@@ -65,7 +64,7 @@ def safe_next(default: str) -> str:
 def index() -> str:
     """List saved insights, newest first, or those matching the search box best first."""
     query = request.args.get("q", "").strip()
-    return render_template("insights.html", insights=get_repository().saved.search(query, access.hidden()),
+    return render_template("insights.html", insights=get_repository().saved.search(query, auth.hidden()),
                            query=query)
 
 
@@ -74,7 +73,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
     """Show the new-insight form; save it and open it."""
     if request.method == "POST":
         try:
-            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""))
+            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""),
+                                                    actor=auth.actor())
         except InsightsError as ex:
             flash(str(ex))
             # Give the form back as a browser could have sent it: never a megabyte of refused text.
@@ -95,7 +95,8 @@ def show(insight_id: int) -> str:
 def edit(insight_id: int) -> BaseResponse:
     """Save a new title and summary."""
     try:
-        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""))
+        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""),
+                                      actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     except InsightsError as ex:
@@ -109,7 +110,7 @@ def edit(insight_id: int) -> BaseResponse:
 def delete(insight_id: int) -> BaseResponse:
     """Delete an insight and its evidence, after the confirmation form; the documents stay."""
     try:
-        deleted = get_repository().saved.delete(insight_id)
+        deleted = get_repository().saved.delete(insight_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     flash(named("Deleted the insight “{title}”.", deleted.title))
@@ -120,7 +121,7 @@ def delete(insight_id: int) -> BaseResponse:
 def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
     """Detach one quote from an insight."""
     try:
-        get_repository().saved.remove_evidence(insight_id, evidence_id)
+        get_repository().saved.remove_evidence(insight_id, evidence_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     flash("Quote removed from this insight.")
@@ -131,7 +132,7 @@ def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
 def export(insight_id: int) -> Response:
     """Download the insight as Markdown with footnoted citations."""
     try:
-        markdown = get_repository().export_insight(insight_id, reader=access.reader())
+        markdown = get_repository().export_insight(insight_id, actor=auth.actor(), reader=auth.reader())
     except InsightNotFound as ex:
         abort(404, str(ex))
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
@@ -150,10 +151,11 @@ def save_quote() -> BaseResponse:
     source = EvidenceSource(passage_id=passage, quote=request.form.get("excerpt", "").strip() or None)
     try:
         if choice == "new":
-            target = saved.create(request.form.get("title", ""), evidence=[source], hidden=access.hidden())
+            target = saved.create(request.form.get("title", ""), evidence=[source], actor=auth.actor(),
+                                  hidden=auth.hidden())
         elif choice.isdigit():
-            saved.add_evidence(int(choice), source, hidden=access.hidden())
-            target = saved.get(int(choice), access.hidden())
+            saved.add_evidence(int(choice), source, actor=auth.actor(), hidden=auth.hidden())
+            target = saved.get(int(choice), auth.hidden())
         else:
             abort(400, "choose an insight, or a new one")
     except InsightNotFound as ex:
@@ -173,7 +175,7 @@ def pick() -> str:
     if passage is None:
         abort(400, "name the passage to save: ?passage=ID")
     try:
-        hit = get_repository().hit(passage, access.reader())
+        hit = get_repository().hit(passage, auth.reader())
     except DocumentNotFound as ex:
         abort(404, str(ex))
     saved, query = get_repository().saved, request.args.get("q", "").strip()

@@ -11,7 +11,7 @@ from insights.errors import InsightsError
 from insights.search import exports, weak
 from insights.search.engine import Hit
 from insights.web import get_repository
-from insights.web.auth import reader
+from insights.web.auth import actor, reader
 from insights.web.params import FILTER_FIELDS, BadRequest, search_params
 
 bp = Blueprint("search", __name__)
@@ -40,7 +40,7 @@ def export(fmt: str) -> Response:
     try:
         params = search_params(request.args)
         body = (get_repository().export(params.query, fmt, params.mode, exports.EXPORT_LIMIT, params.filters,
-                                        quote_link, reader=reader())[0]
+                                        quote_link, actor=actor(), reader=reader())[0]
                 if params.query else exports.render(fmt, params.query, []))
     except (BadRequest, InsightsError) as ex:
         abort(400, str(ex))

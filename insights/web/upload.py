@@ -15,7 +15,7 @@ from ingest.metadata import KINDS
 from ingest.parsers import sniff, supported_suffixes
 from insights.errors import DocumentNotFound, NotFound
 from insights.web import get_repository, jobs
-from insights.web.auth import reader
+from insights.web.auth import actor, reader
 from insights.web.params import BadRequest, batch_metadata, parse_id
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
@@ -108,7 +108,7 @@ def queue(files: list[FileStorage], form: MultiDict[str, str]) -> int:
             metadata["collection"] = repo.collections.may_add_to(reader(), collection)
         except NotFound as ex:
             raise BadRequest(str(ex)) from None
-    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata)
+    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata, actor())
     worker = current_app.extensions.get("insights.worker")
     if worker is not None:
         worker.wake.set()  # start now rather than at the worker's next poll

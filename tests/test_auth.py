@@ -502,3 +502,19 @@ def test_the_first_admin_can_be_added_from_the_page_in_single_user_mode(tmp_path
     assert response.status_code == 303 and response.headers["Location"] == "/login"
     assert local.get("/").status_code == 303
     assert local.get("/account/tokens").status_code == 303
+
+
+def test_an_upload_batch_is_seen_only_by_who_sent_it_and_admins(app):
+    cory = signed_in(app, "cory")
+    response = cory.post("/api/v1/uploads", data={"files": (io.BytesIO(NOTE), "p1.md")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 202, response.json
+    batch_id = response.json["batch"]["id"]
+    app.extensions["insights"].accounts.add("cleo", PASSWORD, "contributor")
+    others, admin = signed_in(app, "cleo"), signed_in(app, "ada")
+    for url in (f"/api/v1/batches/{batch_id}", f"/upload/batches/{batch_id}"):
+        assert cory.get(url).status_code == 200
+        assert admin.get(url).status_code == 200
+        refused = others.get(url)
+        # A batch names its files and documents: another contributor is told nothing, not even that it exists.
+        assert refused.status_code == 404 and b"p1.md" not in refused.data

@@ -15,7 +15,7 @@ from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
 from insights.web.admin import audit_page
-from insights.web.auth import actor, current_user, reader
+from insights.web.auth import actor, current_user, owns, reader
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, json_body, search_params
 
@@ -217,7 +217,7 @@ def upload() -> tuple[Response, int, dict[str, str]]:
 def batch(batch_id: int) -> Response:
     """Return an upload batch: each file's status, counts by status, and whether it has finished."""
     found = jobs.batch(get_repository(), batch_id)
-    if found is None:
+    if found is None or not owns(found):  # another person's batch is none of yours, as if it did not exist
         abort(404, f"no batch with id {batch_id}")
     return jsonify(batch=found)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -189,6 +190,14 @@ def actor() -> str:
     """Return the name the current request's changes are audited under: the account, or "local"."""
     user = current_user()
     return audit.LOCAL if user is None else user.name
+
+
+def owns(batch: dict[str, Any]) -> bool:
+    """Return whether the current user may follow an upload batch: the one who sent it, or an admin.
+
+    A batch names its files and the documents they became, restricted collections' included.
+    """
+    return can(ADMIN) or batch.get("actor") == actor()
 
 
 def can(permission: str) -> bool:

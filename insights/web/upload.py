@@ -15,7 +15,7 @@ from ingest.metadata import KINDS
 from ingest.parsers import sniff, supported_suffixes
 from insights.errors import DocumentNotFound, NotFound
 from insights.web import get_repository, jobs
-from insights.web.auth import actor, reader
+from insights.web.auth import actor, owns, reader
 from insights.web.params import BadRequest, batch_metadata, parse_id
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
@@ -141,6 +141,6 @@ def collections_for_upload() -> list[str]:
 def batch(batch_id: int) -> str:
     """Show a batch's progress, file by file, with each failure's reason."""
     status = jobs.batch(get_repository(), batch_id)
-    if status is None:
+    if status is None or not owns(status):  # another person's batch is none of yours, as if it did not exist
         abort(404, f"no upload batch {batch_id}")
     return render_template("batch.html", batch=status)

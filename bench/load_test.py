@@ -17,7 +17,6 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from timing import percentile, table
+from timing import percentile, start_server, stop_server, table
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -77,37 +76,6 @@ def cli(data: Path, env: dict[str, str], *args: str, stdin: str | None = None) -
     if done.returncode != 0:
         sys.exit(f"insights {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
-
-
-def start_server(data: Path, host: str, port: int, threads: int, env: dict[str, str],
-                 log: Path) -> subprocess.Popen[bytes]:
-    """Start ``insights serve`` and wait until it answers."""
-    command = [sys.executable, "-m", "insights", "--data-dir", str(data), "serve", "--host", host, "--port",
-               str(port), "--threads", str(threads)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"the server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(f"{base}/api/v1/openapi.json", timeout=2).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.25)
-    stop_server(server)
-    sys.exit(f"the server did not answer within 300 s:\n{log.read_text()}")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """Stop the server as Ctrl+C would, killing it if it lingers."""
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def csrf_token(html: str) -> str:
@@ -314,7 +282,7 @@ def main() -> int:
         cli(data, env, "users", "add", "admin", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
         cli(data, env, "ingest", str(args.corpus))
         port = free_port(args.host)
-        server = start_server(data, args.host, port, args.threads, env, Path(tmp) / "server.log")
+        server, _ = start_server(data, port, args.threads, Path(tmp) / "server.log", args.host, env)
         try:
             base = loopback_only(f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{port}")
             stats = Stats()

@@ -7,17 +7,12 @@ made before it starts, so it requires a sign-in even on loopback.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_server import ROOT, call, free_port
+from test_server import call, free_port, start, stop
 
 pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package")
 
@@ -47,28 +42,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     assert repo.ingest([seed]).count("added") == 1  # document 1, for the pages below
     repo.close()
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}, "INSIGHTS_MODEL": "hashing"}
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "insights", "--data-dir", str(data), "serve",
-                                    "--port", str(port), "--threads", "4"],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    process = start(data, port, folder / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if call(base + "/login", timeout=2)[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield base, folder
+        yield f"http://127.0.0.1:{port}", folder
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
 
 
 @pytest.fixture(scope="module")

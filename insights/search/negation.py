@@ -37,7 +37,7 @@ CLAUSE = re.compile(r"[.;:!?\n]|\b(?:but|except|however|although|though|yet|beyo
 DENIAL_DISCOUNT = 0.5
 #: VADER's compound score from which a passage reads as praise, and the share of its score praise keeps.
 PRAISE = 0.35
-PRAISE_DISCOUNT = 0.75
+PRAISE_DISCOUNT = 0.85
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 

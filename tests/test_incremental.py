@@ -120,3 +120,83 @@ def test_removing_everything_leaves_an_empty_index() -> None:
     index = KeywordIndex(ids, texts, np.asarray(sources)).changed(ids, [], [])
     assert len(index) == 0 and index.scores("shift").shape == (0,) and not index.holds("shift")
     assert index.search("shift", 10) == []
+
+
+# -- the repository: each write brings the held indexes forward ---------------------------------------
+
+ALIASED = "---\ntitle: PilotAI review\ncompetitor: ShiftPilot\naliases: [PilotAI]\n---\n# Pricing\n\n" \
+          "PilotAI charges per location, and RotaMate per user.\n"
+CALL = "Interviewer: How was the export?\nMaria: Payroll export failed with ERR-PAY-214 on RotaMate.\n" \
+       "Interviewer: And swaps?\nMaria: Shift swap works, the calendar is slow.\n"
+
+
+def _decoded(catalog: Catalog) -> dict[str, object]:
+    """Return a catalog's fields as values, not codes: codes are numbered in the order values were first met."""
+    fields: dict[str, object] = {}
+    for name, (vocabulary, codes) in catalog.codes.items():
+        names = {code: value for value, code in vocabulary.items()}
+        fields[name] = [names.get(int(c)) for c in codes]
+    _, first, sources = np.unique(catalog.sources, return_index=True, return_inverse=True)
+    fields["sources"] = np.argsort(np.argsort(first))[sources].tolist()  # the partition, numbered in id order
+    fields["mentions"] = {n: catalog.about([n]).tolist() for n in catalog.competitors}
+    fields["tags"] = {t: sorted(d) for t, d in catalog.tags.items()}
+    for name in ("ids", "documents", "dates", "is_prompt", "collections", "prompts"):
+        fields[name] = getattr(catalog, name).tolist()
+    return {**fields, "texts": catalog.texts, "competitors": catalog.competitors}
+
+
+def _in_step(repo: Repository) -> None:
+    """Assert the indexes the writes brought forward equal ones built afresh from the database."""
+    catalog = Catalog(repo.store.db)
+    assert _decoded(repo.catalog()) == _decoded(catalog)
+    ids, texts = repo.store.passage_texts(with_titles=True)
+    _same(repo.keywords(), KeywordIndex(ids, texts, catalog.sources))
+    held, fresh = repo.headings(), type(repo.headings())(repo.store.db)
+    vector = np.ones(fresh.matrix.shape[1], dtype=np.float32) if fresh.matrix.size else np.zeros(0, np.float32)
+    probe = np.asarray(ids, dtype=np.int64)
+    assert np.array_equal(held.similarity(vector, probe), fresh.similarity(vector, probe))
+
+
+def test_writes_bring_the_indexes_forward_without_a_rebuild(repo: Repository, notes: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding, updating, removing and moving documents updates the held indexes and equals a rebuild."""
+    repo.ingest([notes], {"competitor": "RotaMate"})
+    repo.index(), repo.keywords(), repo.catalog(), repo.headings()
+    builds: list[str] = []
+    for cls in (Catalog, KeywordIndex, type(repo.headings())):
+        init = cls.__init__
+        monkeypatch.setattr(cls, "__init__", lambda self, *a, _init=init, _name=cls.__name__, **k: (
+            builds.append(_name) if a and (not isinstance(a[0], list) or a[0]) else None, _init(self, *a, **k))[1])
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "pilot.md").write_text(ALIASED, encoding="utf-8")
+    (extra / "call.txt").write_text(CALL, encoding="utf-8")
+    writes = [lambda: repo.ingest([extra / "pilot.md"]),  # a new competitor with an alias: matched anew
+              lambda: repo.ingest([extra / "call.txt"], {"kind": "interview", "tags": ["export"]}),
+              lambda: (extra / "call.txt").write_text(CALL.replace("slow", "slow and PilotAI is faster")),
+              lambda: repo.ingest([extra / "call.txt"], {"kind": "interview"}),  # an update: passages replaced
+              lambda: repo.collections.create("secret"),
+              lambda: repo.move(next(d for d in repo.documents() if d["filename"] == "survey.csv")["id"], "secret"),
+              lambda: repo.remove(next(d for d in repo.documents() if d["filename"] == "dana.md")["id"])]
+    for write in writes:
+        write()
+        # A reader between writes, as the server has: it must find every index already in step.
+        assert repo.search("payroll export", mode="keyword") is not None
+        repo.keywords(), repo.catalog(), repo.headings()
+    monkeypatch.undo()
+    assert builds == []
+    _in_step(repo)
+    generation = repo.store.generation()
+    assert all(at == generation for at, _ in repo.indexes._cache.values()) and len(repo.indexes._cache) == 3
+
+
+def test_another_process_writing_means_a_rebuild(repo: Repository, notes: Path, tmp_path: Path) -> None:
+    """A write this process did not make (another process, or one cut short) is rebuilt from the database."""
+    repo.ingest([notes])
+    repo.keywords(), repo.catalog()
+    other = Repository(Settings(data_dir=repo.data_dir, model="hashing"))
+    (tmp_path / "call.txt").write_text(CALL, encoding="utf-8")
+    other.ingest([tmp_path / "call.txt"], {"kind": "interview"})
+    other.close()
+    assert repo.keywords().search("ERR-PAY-214", 5)
+    _in_step(repo)

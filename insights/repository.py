@@ -505,7 +505,7 @@ class Repository:
         with self._writing():
             self.index()  # in step, so the new generation is applied rather than rebuilt
             generation = self.collections.move(document_id, collection, actor)
-            self.indexes.apply(generation, [], [])
+            self.indexes.apply(generation, [], [], moved=[document_id])
             self.indexes.save()
         return self.document(document_id, with_passages=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,9 +96,16 @@ class Indexes:
             if self._index_generation == self.store.generation():
                 self.save()
 
-    def apply(self, generation: int, removed: list[int], added: list[tuple[list[int], np.ndarray]]) -> None:
-        """Bring the in-memory index from ``generation - 1`` to ``generation``, unless a reader rebuilt it."""
+    def apply(self, generation: int, removed: list[int], added: list[tuple[list[int], np.ndarray]],
+              moved: Sequence[int] = ()) -> None:
+        """Bring the in-memory indexes from ``generation - 1`` to ``generation``, unless a reader rebuilt them.
+
+        The writer calls this after its commit, holding the write lock, so the database holds exactly
+        this write. ``moved`` names documents whose collection changed. Another process's writes are
+        not applied here: this process sees the generation move and rebuilds from the database.
+        """
         with self._lock:
+            self._apply_derived(generation, removed, [i for ids, _ in added for i in ids], moved)
             index = self._index
             if index is None or self._index_generation != generation - 1:
                 return  # rebuilt from the database meanwhile, so it holds this write already or will
@@ -112,6 +119,21 @@ class Indexes:
             if not index.fits(self.ann_threshold):
                 # Crossed the threshold (or outgrew its lists): rebuild from SQLite, which holds this write.
                 self.rebuild()
+
+    def _apply_derived(self, generation: int, removed: list[int], added: list[int], moved: Sequence[int]) -> None:
+        """Update the keyword index, catalog and headings held at ``generation - 1``; drop any other."""
+        held = {name: value for name, (at, value) in self._cache.items() if at == generation - 1}
+        self._cache.clear()  # whatever is not brought forward below is rebuilt when next asked for
+        db = self.store.db
+        if "catalog" in held:
+            catalog: Catalog = held["catalog"].changed(db, removed, added, moved)
+            self._cache["catalog"] = (generation, catalog)
+            if "keywords" in held:
+                ids, texts = self.store.passage_texts(with_titles=True, ids=added)
+                keywords = held["keywords"].changed(removed, ids, texts, catalog.source_of(np.asarray(ids)))
+                self._cache["keywords"] = (generation, keywords)
+        if "headings" in held:
+            self._cache["headings"] = (generation, held["headings"].changed(db, removed, added))
 
     def save(self) -> None:
         """Persist the index with a manifest naming its model and database generation."""

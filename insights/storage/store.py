@@ -428,8 +428,9 @@ class Store:
         return [{"metadata": json.loads(r[0]), "locator": json.loads(r[1])}
                 for r in self.db.execute("SELECT metadata, locator FROM passages")]
 
-    def passage_texts(self, with_titles: bool = False) -> tuple[list[int], list[str]]:
-        """Return every passage id and text, in id order; ``with_titles``: as words are indexed.
+    def passage_texts(self, with_titles: bool = False,
+                      ids: Sequence[int] | None = None) -> tuple[list[int], list[str]]:
+        """Return every passage id and text (or those of ``ids``), in id order; ``with_titles``: as words are indexed.
 
         Words are indexed after the document's title and, for an answer, the question that led to it
         (see ``ingest.speakers.in_context``): "it's a mess" answers "mobile app complaints" when the
@@ -437,8 +438,12 @@ class Store:
         """
         text = "d.title || char(10) || coalesce(json_extract(p.locator, '$.prompt') || char(10), '') || p.text"
         text = text if with_titles else "p.text"
+        # One JSON parameter, not one per id: a large write would pass SQLite's limit on bound parameters.
+        where, parameters = ("", ()) if ids is None else \
+            ("WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),))
         rows = self.db.execute(
-            f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"
+            f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id {where} ORDER BY p.id",
+            parameters,
         ).fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 

@@ -27,7 +27,6 @@ from timing import summary_ms, table, write_json
 from insights.config import Settings
 from insights.repository import Repository
 from insights.storage.embedder import make_embedder
-from insights.storage.indexes import Indexes
 
 EVALDATA = Path("/work/shared/evaldata")
 #: The commit whose keyword module (bm25s, rebuilt whole) is the baseline.
@@ -152,18 +151,23 @@ def run(size: int, reps: int, old_reps: int, folder: Path, old: types.ModuleType
         for path_name in ("new", "old") if number < old_reps else ("new",):
             repo = repos[path_name]
             file, word = new_file(folder, number * 2 + (path_name == "old"), pool)
-            times[f"add_{path_name}"].append(timed(lambda: (repo.ingest([file]), searchable(repo, word, True))))
+            # Each lambda is called at once, inside this iteration; the default arguments say so.
+            times[f"add_{path_name}"].append(
+                timed(lambda repo=repo, file=file, word=word: (repo.ingest([file]), searchable(repo, word, True))))
             document = repo.store.document_by_source(str(file.resolve()))["id"]
-            times[f"remove_{path_name}"].append(timed(lambda: (repo.remove(document), searchable(repo, word, False))))
+            times[f"remove_{path_name}"].append(
+                timed(lambda repo=repo, document=document, word=word: (repo.remove(document),
+                                                                      searchable(repo, word, False))))
     questions = [json.loads(line)["text"] for name in ("scifact", "stackfaq")
                  for line in (EVALDATA / name / "queries.jsonl").open(encoding="utf-8")][::20][:60]
     query: dict[str, list[float]] = {"new": [], "old": []}
     for question in questions:
         for name, repo in repos.items():
             keywords = repo.keywords()
-            query[name].append(timed(lambda: keywords._score(question)))
+            query[name].append(timed(lambda keywords=keywords, question=question: keywords._score(question)))
             assert name == "old" or np.allclose(keywords._score(question), repos["old"].keywords()._score(question))
-    out = {name: summary_ms(values) for name, values in {**times, **{f"query_{k}": v for k, v in query.items()}}.items()}
+    measured = {**times, **{f"query_{k}": v for k, v in query.items()}}
+    out = {name: summary_ms(values) for name, values in measured.items()}
     for repo in repos.values():
         repo.close()
     return out

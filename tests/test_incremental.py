@@ -93,7 +93,7 @@ def test_writes_applied_in_turn_equal_a_fresh_build() -> None:
     ids, texts, sources = _corpus(rng, 200)
     held = dict(zip(ids, zip(texts, sources, strict=True), strict=True))
     index = KeywordIndex(ids, texts, np.asarray(sources))
-    for step in range(40):
+    for _ in range(40):
         removed: list[int] = []
         if rng.random() < 0.5 and held:
             source = rng.choice([s for _, s in held.values()])

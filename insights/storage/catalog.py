@@ -108,9 +108,10 @@ class Catalog:
         if not keep.all():
             out.ids, out.documents, out.dates = self.ids[keep], self.documents[keep], self.dates[keep]
             out.codes = {name: (vocabulary, codes[keep]) for name, (vocabulary, codes) in self.codes.items()}
-            out.texts, out._own, out._filed, out._records = (
-                list(compress(column, keep)) for column in (self.texts, self._own, self._filed, self._records))
-            out.sources, out.is_prompt, out.collections = self.sources[keep], self.is_prompt[keep], self.collections[keep]
+            out.texts, out._records = list(compress(self.texts, keep)), list(compress(self._records, keep))
+            out._own, out._filed = list(compress(self._own, keep)), list(compress(self._filed, keep))
+            out.sources, out.is_prompt = self.sources[keep], self.is_prompt[keep]
+            out.collections = self.collections[keep]
             out.prompts = out.ids[out.is_prompt]
         start = len(out.ids)
         rows = db.execute(_SOME, (json.dumps(sorted(added)),)).fetchall()

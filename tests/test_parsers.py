@@ -353,6 +353,20 @@ def test_html_title_falls_back_to_first_h1() -> None:
     assert doc.metadata == {"title": "Real title"}
 
 
+@pytest.mark.parametrize("title, heading, expected", [
+    ("Payroll export: overtime missing | ShiftCraft Help Center", "Payroll export: overtime missing",
+     "Payroll export: overtime missing"),
+    ("ShiftCraft Blog – Teardown: the ShiftPilot app (v8.4)", "Teardown: the ShiftPilot app", "Teardown: the ShiftPilot app (v8.4)"),
+    ("Release notes - March", "Something else entirely", "Release notes - March"),  # no part like the heading
+    ("Pricing | Plans", None, "Pricing | Plans"),  # no heading to tell the site's name from the page's
+    ("Onboarding study", "Onboarding study", "Onboarding study"),
+])
+def test_html_title_drops_the_site_name(title: str, heading: str | None, expected: str) -> None:
+    body = f"<h1>{heading}</h1><p>x</p>" if heading else "<p>x</p>"
+    doc = parse(".html", f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode())
+    assert doc.metadata == {"title": expected}
+
+
 def test_html_hostile_content_is_not_text() -> None:
     data = b"""<html><head><title>t</title><script>var secret = 1;</script></head><body>
 <!-- a comment --><p>Visible</p>

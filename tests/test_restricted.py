@@ -180,6 +180,29 @@ def test_a_non_member_cannot_quote_tag_or_replace_a_restricted_document(world):
     assert response.status_code == 400 and "member" in response.json["error"]["message"]
 
 
+def test_an_upload_sharing_a_restricted_documents_name_does_not_reveal_it(world):
+    from insights.web import jobs
+
+    repo = world["app"].extensions["insights"]
+    notes = {}
+    for name in ("cory", "nora"):
+        client = signed_in(world["app"], name)
+        response = client.post("/api/v1/uploads", data={"files": (io.BytesIO(f"# {name}\n\nHer copy.\n".encode()),
+                                                                     "secret.md")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 202, response.json
+        batch_id = response.json["batch"]["id"] if "batch" in response.json else response.json["id"]
+        while jobs.run_one(repo):
+            pass
+        [job] = jobs.batch(repo, batch_id)["jobs"]
+        notes[name] = job["message"] or ""
+    # The member is told of the restricted namesake; the non-member only of the copy she can see (nora's is open).
+    assert f"#{world['secret']}" in notes["nora"]
+    assert f"#{world['secret']}" not in notes["cory"] and notes["cory"] == ""
+    for document in [d for d in repo.documents() if d["filename"] == "secret.md" and d["id"] != world["secret"]]:
+        repo.remove(document["id"])
+
+
 def test_members_and_admins_see_the_restricted_document(world):
     for name in ("nora", "ada"):
         client = signed_in(world["app"], name)

@@ -266,5 +266,33 @@ def parse_html(data: bytes, options: ParseOptions) -> ParsedDocument:
         walker.walk(soup)
         walker.blocks.flush(last=True)
     title_tag = soup.find("title")
-    title = (_collapse(title_tag.get_text()) if title_tag is not None else "") or walker.first_h1
+    title = _page_title(_collapse(title_tag.get_text()) if title_tag is not None else "", walker.first_h1)
     return finish(builder, {"title": title} if title else None)
+
+
+def _page_title(title: str, heading: str | None) -> str | None:
+    """Return the page's title without the site's name: "Payroll export | Help Center" → "Payroll export".
+
+    A <title> is often the page's own title and the site's name, which every page of the site
+    repeats. Of its parts, the one that shares most words with the page's first heading is the
+    page's; with no heading, or no part like it, the <title> stays whole.
+    """
+    parts = [part for part in _TITLE_PARTS.split(title) if part]
+    if len(parts) > 1 and heading:
+        said = set(_WORD.findall(heading.casefold()))
+        share = {part: _share(part, said) for part in parts}
+        best = max(parts, key=share.__getitem__)
+        if share[best] >= 0.5:
+            return best
+    return title or heading
+
+
+def _share(text: str, words: set[str]) -> float:
+    """Return the share of a text's words that are in ``words``."""
+    own = _WORD.findall(text.casefold())
+    return sum(word in words for word in own) / len(own) if own else 0.0
+
+
+#: What sites put between a page's title and their own name: "Page | Site", "Page – Site", "Page - Site".
+_TITLE_PARTS = re.compile(r"\s+[|–—·»]\s+|\s+-\s+")
+_WORD = re.compile(r"\w+")

@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 from typing import IO, Any
 
 from ingest.parsers import ParseOptions
-from insights.errors import DocumentNotFound
+from insights.errors import DocumentNotFound, UserNotFound
 from insights.repository import Repository
 from insights.storage import audit
 from insights.storage.atomic import atomic_write
@@ -132,15 +132,18 @@ def run_one(repo: Repository) -> bool:
         _finish(repo, job, "failed", report.failed[0].reason)
         return True
     result = report.results[0]
-    notes = [*result.warnings, *_namesakes(repo, job["filename"], result.document_id)]
+    notes = [*result.warnings, *_namesakes(repo, job["filename"], result.document_id, job["actor"])]
     _finish(repo, job, result.status, "; ".join(notes) or None, result.document_id, result.passages)
     return True
 
 
-def _namesakes(repo: Repository, filename: str, document_id: int | None) -> list[str]:
-    """Say so when other documents share an upload's name: each upload is its own document unless replaced."""
+def _namesakes(repo: Repository, filename: str, document_id: int | None, actor: str) -> list[str]:
+    """Say so when other documents the uploader may see share an upload's name: each is its own unless replaced."""
+    hidden = _hidden_from(repo, actor)
     others = [row[0] for row in repo.store.db.execute(
-        "SELECT id FROM documents WHERE filename = ? AND id != ? ORDER BY id", (filename, document_id or 0))]
+        f"""SELECT id FROM documents WHERE filename = ? AND id != ?
+            AND (collection_id IS NULL OR collection_id NOT IN ({",".join("?" * len(hidden))})) ORDER BY id""",
+        (filename, document_id or 0, *hidden))]
     if not others:
         return []
     listed = ", ".join(f"#{i}" for i in others[:5]) + (" …" if len(others) > 5 else "")
@@ -210,3 +213,12 @@ class Worker(threading.Thread):
         """Ask the worker to finish its current job and exit."""
         self.stopping.set()
         self.wake.set()
+
+
+def _hidden_from(repo: Repository, actor: str) -> tuple[int, ...]:
+    """Return the collections an upload's actor may not see: none for single-user mode, which has no accounts."""
+    try:
+        user = repo.accounts.get(actor)
+    except UserNotFound:
+        return ()
+    return repo.collections.hidden(repo.collections.reader(user.id, user.role == "admin"))

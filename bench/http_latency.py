@@ -20,12 +20,15 @@ from corpus import questions
 from search_latency import build, timed
 from timing import machine_info, percentile, start_server, stop_server, summary_ms, table, write_json
 
+import insights
 from insights.config import DEFAULT_MODEL, Settings
 from insights.repository import Repository
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 SCRIPT = BENCH / "wrk_search.lua"
+#: The checkout whose code is measured: the one ``insights`` was imported from (PYTHONPATH picks another).
+CODE = Path(insights.__file__).resolve().parent.parent
 #: ``corpus.questions`` can make only ~520 distinct questions, and never returns if asked for more.
 MAX_QUESTIONS = 500
 
@@ -109,6 +112,32 @@ def in_process(repo: Repository, asked: list[str], warmup: list[str], limit: int
     return times
 
 
+def prepare(data: Path, passages: int, keep: Path | None) -> tuple[float, float]:
+    """Build a repository of ``passages`` in ``data``, or copy the one built before into ``keep``; return the
+    seconds building the database and the FAISS index took (0 for a copy)."""
+    if keep is None:
+        return build_into(data, passages)
+    kept = keep / f"passages-{passages}"
+    if not (kept / "built").exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        spent = build_into(kept / "data", passages)
+        (kept / "built").write_text(f"{spent[0]:.1f} {spent[1]:.1f}\n")
+    shutil.copytree(kept / "data", data)
+    print(f"copied the repository built before in {kept}", flush=True)
+    build_s, index_s = (float(v) for v in (kept / "built").read_text().split())
+    return build_s, index_s
+
+
+def build_into(data: Path, passages: int) -> tuple[float, float]:
+    """Build a repository of ``passages`` in ``data``; return the seconds for the database and the FAISS index."""
+    repo = Repository(Settings(data_dir=data, model=DEFAULT_MODEL))
+    build_s, _ = timed(lambda: build(repo.store, passages))
+    index_s, _ = timed(repo.index)
+    repo.close()
+    return build_s, index_s
+
+
 def main() -> None:
     """Build a repository, load it with wrk through `insights serve`, then time the same searches in-process."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -125,6 +154,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=150, help="timed in-process questions")
     parser.add_argument("--warmup", type=int, default=20, help="untimed questions first, over HTTP and in-process")
     parser.add_argument("--quick", action="store_true", help="5 s of load and 30 in-process questions")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the repository once into this folder and copy it for each run (100k takes minutes)")
+    parser.add_argument("--no-in-process", dest="in_process", action="store_false",
+                        help="skip the in-process timings after the load")
     args = parser.parse_args()
     if args.quick:
         args.duration, args.queries = 5, 30
@@ -137,17 +170,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="insights-bench-") as tmp:
         data, bank_file = Path(tmp) / "data", Path(tmp) / "questions.txt"
-        repo = Repository(Settings(data_dir=data, model=DEFAULT_MODEL))
-        build_s, _ = timed(lambda: build(repo.store, args.passages))
-        index_s, _ = timed(repo.index)
-        repo.close()
+        build_s, index_s = prepare(data, args.passages, args.keep)
         bank_file.write_text("\n".join(bank) + "\n", encoding="utf-8")
-        print(f"{args.passages:,} passages: database built in {build_s:.1f} s, FAISS index in {index_s:.1f} s",
-              flush=True)
+        print(f"{args.passages:,} passages: database built in {build_s:.1f} s, FAISS index in {index_s:.1f} s; "
+              f"serving the code in {CODE}", flush=True)
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server, ready_s = start_server(data, port, args.server_threads, Path(tmp) / "server.log")
+        server, ready_s = start_server(data, port, args.server_threads, Path(tmp) / "server.log", root=CODE)
         try:
             print(f"insights serve answered after {ready_s:.1f} s", flush=True)
             warm_up(base, warmup, args.limit)
@@ -159,11 +189,13 @@ def main() -> None:
         finally:
             stop_server(server)
 
-        repo = Repository(Settings(data_dir=data, model=DEFAULT_MODEL))
-        load_s, _ = timed(lambda: repo.search(warmup[0]))
-        print(f"in-process: model and indexes loaded in {load_s:.1f} s", flush=True)
-        times = in_process(repo, asked, warmup, args.limit)
-        repo.close()
+        load_s, times = float("nan"), {}
+        if args.in_process:
+            repo = Repository(Settings(data_dir=data, model=DEFAULT_MODEL))
+            load_s, _ = timed(lambda: repo.search(warmup[0]))
+            print(f"in-process: model and indexes loaded in {load_s:.1f} s", flush=True)
+            times = in_process(repo, asked, warmup, args.limit)
+            repo.close()
 
     http = {p: wrk["latency_us"][p] / 1000 for p in ("p50", "p95", "p99", "mean")}
     seconds = wrk["duration_us"] / 1e6
@@ -183,7 +215,7 @@ def main() -> None:
 
     print(f"\n### HTTP vs in-process search, {args.passages:,} passages ({wrk['requests']:,} HTTP requests over "
           f"{seconds:.1f} s with {args.connections} connections on {args.threads} wrk threads, waitress "
-          f"{args.server_threads} threads; {len(asked)} in-process questions)\n")
+          f"{args.server_threads} threads; {len(asked) if times else 0} in-process questions; code in {CODE})\n")
     print(table(["measure", "p50 ms", "p95 ms", "p99 ms", "mean ms"], rows))
     print(f"\nthroughput {throughput:.1f} requests/s; errors {errors} ({wrk['errors']}); "
           f"server CPU {wrk['server_cpu_s'] * 1000 / max(wrk['requests'], 1):.0f} ms per request "
@@ -191,6 +223,7 @@ def main() -> None:
           f"{wrk['wrk_cpu_s'] / seconds:.2f} cores, other processes {max(wrk['other_cpu_s'], 0) / seconds:.2f}")
 
     results = {
+        "code": str(CODE), "encoder": os.environ.get("INSIGHTS_ENCODER"),
         "passages": args.passages, "build_s": build_s, "index_s": index_s, "server_ready_s": ready_s,
         "in_process_load_s": load_s, "connections": args.connections, "wrk_threads": args.threads,
         "server_threads": args.server_threads, "duration_s": args.duration, "html_share": args.html_share,

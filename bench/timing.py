@@ -96,9 +96,10 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
 
 
 def start_server(data: Path, port: int, threads: int, log: Path, host: str = "127.0.0.1",
-                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], float]:
-    """Start ``insights serve``; return it and the seconds until it answered (exit with its log if it never does)."""
-    root = Path(__file__).resolve().parent.parent
+                 env: dict[str, str] | None = None, root: Path | None = None) -> tuple[subprocess.Popen[bytes], float]:
+    """Start ``insights serve`` from the checkout ``root`` (this one by default); return it and the seconds until
+    it answered (exit with its log if it never does)."""
+    root = root or Path(__file__).resolve().parent.parent
     command = [sys.executable, "-m", "insights", "--data-dir", str(data), "serve", "--host", host, "--port",
                str(port), "--threads", str(threads)]
     started = time.perf_counter()

@@ -128,3 +128,14 @@ def test_repository_switches_to_the_approximate_index(tmp_path: Path, notes: Pat
     exact = Repository(Settings(data_dir=tmp_path / "data", model="hashing"))
     assert not exact.index().approximate
     exact.close()
+
+
+def test_default_threshold_is_the_measured_one() -> None:
+    """50,000 (bench/README.md: recall@10 0.96-0.99 from 25k on, where the exact scan cost a sixth of a request)."""
+    threshold = Settings().ann_threshold
+    assert threshold == 50_000
+    vectors = np.zeros((threshold, 8), dtype=np.float32)
+    vectors[:, 0] = 1.0
+    ids = np.arange(threshold, dtype=np.int64)
+    assert not VectorIndex.build(ids, vectors).fits(threshold)
+    assert VectorIndex.build(ids[:-1], vectors[:-1]).fits(threshold)

@@ -206,6 +206,16 @@ class Store:
             conn.close()
             self._local.conn = None
 
+    def release(self) -> None:
+        """End a request: keep this thread's connection for the next one unless it was left inside a transaction.
+
+        A kept connection saves reopening it, its pragmas and its compiled statements on every request; one
+        left in a transaction is closed (rolling it back), so no request can pin an old snapshot for the next.
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and conn.in_transaction:
+            self.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block as one write transaction: all of it commits, or none of it."""

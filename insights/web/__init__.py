@@ -73,8 +73,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         return response
 
     @app.teardown_appcontext
-    def close_connection(exception: BaseException | None) -> None:
-        repo.close()
+    def release_connection(exception: BaseException | None) -> None:
+        # Request threads are few and long-lived (waitress): each keeps its connection between requests.
+        repo.store.release()
 
     if app.config["WORKER"] and not app.config.get("TESTING"):
         start_worker(app)

@@ -135,7 +135,8 @@ class Repository:
                 _lock_file(lock, wait)
                 self._write_depth = 1
                 try:
-                    yield
+                    with self.indexes.writing():
+                        yield
                 finally:
                     self._write_depth = 0
         finally:
@@ -203,9 +204,7 @@ class Repository:
             else:
                 report.record(prepared)
         if self._write(batch.take(), report, actor, collection) or wrote:
-            # Once per run, not per batch: a crash before this only costs a rebuild from stored vectors.
             with self._writing():
-                self.indexes.save()
                 self._collect_originals()
         return report
 
@@ -267,6 +266,8 @@ class Repository:
                     self.store.set_meta("dimension", str(vectors.shape[1]))
                 generation = self.store.bump_generation()
             self.indexes.apply(generation, removed, added)
+            # The index log gains this write alone (proportional to it), so a crash later costs nothing.
+            self.indexes.save()
         for item in written:
             report.record(item.result())
         return bool(written)

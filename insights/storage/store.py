@@ -369,11 +369,24 @@ class Store:
                 out[row["id"]] = row
         return out
 
-    def search_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return every passage id and the vector search ranks it by: in context where it has one, else its own."""
-        rows = self.db.execute("""SELECT e.passage_id, coalesce(c.vector, e.vector) FROM embeddings e
-                                  LEFT JOIN context_embeddings c USING (passage_id) ORDER BY e.passage_id""").fetchall()
+    def search_vectors(self, passage_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return passage ids (all, or those asked for) and the vectors search ranks them by: in context where
+        a passage has one, else its own."""
+        query = """SELECT e.passage_id, coalesce(c.vector, e.vector) FROM embeddings e
+                   LEFT JOIN context_embeddings c USING (passage_id)"""
+        if passage_ids is None:
+            return self._matrix(self.db.execute(query + " ORDER BY e.passage_id").fetchall())
+        rows = []
+        for chunk in _batches([int(i) for i in passage_ids]):
+            rows += self.db.execute(f"{query} WHERE e.passage_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows.sort(key=lambda row: row[0])
         return self._matrix(rows)
+
+    def vector_ids(self) -> np.ndarray:
+        """Return the ids of every passage with a stored vector, sorted."""
+        cursor = self.db.execute("SELECT passage_id FROM embeddings ORDER BY passage_id")
+        cursor.row_factory = None  # type: ignore[attr-defined]  # plain tuples: a Row each costs at 1M
+        return np.fromiter((row[0] for row in cursor), dtype=np.int64)
 
     def vectors(self, passage_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return stored vectors and their passage ids (all of them, or those asked for)."""

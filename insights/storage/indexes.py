@@ -132,8 +132,25 @@ class Indexes:
 
     def keywords(self) -> KeywordIndex:
         """Return the BM25 index, rebuilt from the database's passages whenever they changed."""
-        return self._derived("keywords", lambda: KeywordIndex(*self.store.passage_texts(with_titles=True),
-                                                              sources=self.catalog().sources))
+        return self._derived("keywords", self._load_or_build_keywords)
+
+    def _load_or_build_keywords(self) -> KeywordIndex:
+        """Return the keyword index saved at this generation, else one built from every passage (and saved)."""
+        with self.store.snapshot():
+            generation = self.store.generation()
+            loaded = KeywordIndex.load(self.data_dir, generation)
+            if loaded is not None:
+                return loaded
+            built = KeywordIndex(*self.store.passage_texts(with_titles=True), sources=self.catalog().sources)
+        # Building takes minutes at 1M passages: keep it, unless a writer holds the lock (it saves its own).
+        with open(self.data_dir / LOCK_FILE, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return built
+            if self.store.generation() == generation:
+                built.save(self.data_dir, generation)
+        return built
 
     def catalog(self) -> Catalog:
         """Return every passage's filter fields, reloaded whenever the database changed."""
@@ -271,3 +288,6 @@ class Indexes:
             # While a rebuild runs, its swap replays the journal: folding it into a base now would lose it.
             building = self._building is not None and self._building.is_alive()
             index.save(self.data_dir, manifest, compact=False if building else None)
+            keywords = self._cache.get("keywords")
+            if keywords is not None and keywords[0] == self._index_generation:
+                keywords[1].save(self.data_dir, keywords[0])

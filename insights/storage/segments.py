@@ -9,8 +9,11 @@ precomputes its matrix, so the scores equal a fresh bm25s build bit for bit.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,6 +53,8 @@ class Segment:
     passages: Level
     sources: Level
     source_of: np.ndarray  # each passage's row in ``sources``
+    #: The file its counts were saved to (None: not yet); masking rows keeps it, since counts never change.
+    name: str | None = None
 
     @staticmethod
     def build(ids: np.ndarray, tokens: Sequence[Sequence[int]], sources: np.ndarray, vocabulary: int) -> Segment:
@@ -143,3 +148,34 @@ def coverage(levels: Sequence[Level], query: Sequence[int | None]) -> list[np.nd
     if not known or ideal <= 0:
         return [np.zeros_like(s) for s in scores]
     return [(s / ideal).astype(np.float32) for s in scores]
+
+
+def write_segment(path: Path, segment: Segment) -> None:
+    """Write a segment's counts, lengths and ids (not which rows are live: that changes, see ``live_bits``)."""
+    arrays: dict[str, np.ndarray] = {"ids": segment.ids, "source_of": segment.source_of}
+    for level_name, level in (("passages", segment.passages), ("sources", segment.sources)):
+        counts = level.counts
+        arrays |= {f"{level_name}_indptr": counts.indptr, f"{level_name}_indices": counts.indices,
+                   f"{level_name}_data": counts.data, f"{level_name}_shape": np.asarray(counts.shape),
+                   f"{level_name}_lengths": level.lengths}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_segment(path: Path, passages_live: np.ndarray, sources_live: np.ndarray) -> Segment:
+    """Return the segment saved at ``path`` with these rows live."""
+    with np.load(path) as saved:
+        levels = []
+        for level_name, live in (("passages", passages_live), ("sources", sources_live)):
+            counts = sp.csc_matrix((saved[f"{level_name}_data"], saved[f"{level_name}_indices"],
+                                    saved[f"{level_name}_indptr"]), shape=tuple(saved[f"{level_name}_shape"]))
+            levels.append(Level(counts, saved[f"{level_name}_lengths"], live))
+        return Segment(saved["ids"], levels[0], levels[1], saved["source_of"], name=path.name)

@@ -181,7 +181,7 @@ def timed(function: Any) -> tuple[float, Any]:
 
 def warm_all(repo: Any) -> dict[str, float]:
     """Bring every derived index in step, timing each."""
-    return {name: timed(getattr(repo, name))[0] for name in ("index", "keywords", "catalog", "headings")}
+    return {name: timed(getattr(repo, name))[0] for name in ("index", "catalog", "keywords", "headings")}
 
 
 def new_file(folder: Path, number: int, texts: list[str]) -> tuple[Path, str]:
@@ -265,11 +265,13 @@ def serve(data_dir: Path, timeout: float = 900) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "insights", "--data-dir", str(data_dir), "serve", "--port", str(port)]
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         while time.perf_counter() - start < timeout:
             if process.poll() is not None:
-                raise RuntimeError(f"serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"serve exited: {log.read().decode()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
                     answer.read()
@@ -282,6 +284,7 @@ def serve(data_dir: Path, timeout: float = 900) -> dict[str, float]:
             a.read()
         return {"ready_s": ready, "rss_mb": resident, "rss_after_search_mb": rss_mb(process.pid)}
     finally:
+        log.close()
         process.send_signal(signal.SIGINT)
         try:
             process.wait(30)
@@ -361,6 +364,8 @@ def report(run_: dict[str, Any]) -> None:
     for name, value in run_["recall@10"].items():
         rows.append([f"vector recall@10 vs exact, {name}", f"{value:.3f}"])
     rows += [["serve: start to first answer (s)", run_["serve"]["ready_s"]],
+             ["serve, empty repository, same run (s) / resident (MiB)",
+              f"{run_['serve_empty']['ready_s']:.1f} / {run_['serve_empty']['rss_mb']:.0f}"],
              ["serve: resident at ready / after a search (MiB)",
               f"{run_['serve']['rss_mb']:.0f} / {run_['serve']['rss_after_search_mb']:.0f}"],
              ["disk: database / derived (MiB)", f"{run_['disk_mb']['database']:.0f} / {run_['disk_mb']['derived']:.0f}"]]
@@ -381,9 +386,14 @@ def main() -> None:
     queries, query_vectors = questions(args.queries)
     print(f"{len(pool[1]):,} real passages, {len(queries)} real questions; load {os.getloadavg()}", flush=True)
     results: dict[str, Any] = {"queries": len(queries), "sigma": SIGMA, "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="insights-empty-") as empty:
+        # The baseline for start-up: the same server on an empty repository pays for Python, Flask and the model.
+        results["serve_empty"] = serve(Path(empty) / "data")
+    print(f"serve, empty repository: {results['serve_empty']}", flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
         results["sizes"][str(size)] = run(size, pool, queries, query_vectors, args.reps, args.keep)
         results["sizes"][str(size)]["load"] = os.getloadavg()
+        results["sizes"][str(size)]["serve_empty"] = results["serve_empty"]
         report(results["sizes"][str(size)])
     results["machine"] = machine_info()
     print(f"written {write_json('scale_run', results)}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from insights.storage.atomic import atomic_write
-from insights.storage.segments import Segment, coverage, merged, read_segment, write_segment
+from insights.storage.segments import Segment, Weights, coverage, merged, read_segment, write_segment
 
 try:
     import Stemmer
@@ -149,6 +149,7 @@ class KeywordIndex:
         self._by_source = sum(int(s.sources.live.sum()) for s in self.segments) < len(self.ids)
         # Ranking and the weak-match check score the same question: the second asks for the first's scores.
         self._scores = lru_cache(maxsize=16)(self._score)
+        self._levels: dict[str, Weights] = {}
 
     def _segment(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None) -> Segment:
         """Return a segment of these passages, their terms numbered in the shared vocabulary."""
@@ -264,6 +265,13 @@ class KeywordIndex:
         column = self.vocabulary.get(term)
         return column is not None and any(len(s.passages.postings(column)[0]) for s in self.segments)
 
+    def _weights(self, level: str) -> Weights:
+        """Return the term weights of one level (passages or sources) of this version, made on first use."""
+        found = self._levels.get(level)
+        if found is None:
+            found = self._levels[level] = Weights([getattr(s, level) for s in self.segments])
+        return found
+
     def scores(self, query: str) -> np.ndarray:
         """Return every passage's coverage of ``query`` (read-only, ``ids`` order); recent questions are remembered."""
         return self._scores(query)
@@ -278,11 +286,11 @@ class KeywordIndex:
         if not self.segments:
             return np.zeros(0, dtype=np.float32)
         query_terms = [self.vocabulary.get(t) for t in terms(query)]
-        own = coverage([s.passages for s in self.segments], query_terms)
+        own = coverage([s.passages for s in self.segments], query_terms, self._weights("passages"))
         if self._by_source:
             # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
             # words break the tie (the exact-words search must land on the passage that holds them).
-            whole = coverage([s.sources for s in self.segments], query_terms)
+            whole = coverage([s.sources for s in self.segments], query_terms, self._weights("sources"))
             own = [w[s.source_of] + TIE_BREAK * o for s, w, o in zip(self.segments, whole, own, strict=True)]
         scores = np.concatenate([o[s.passages.live] for s, o in zip(self.segments, own, strict=True)])
         scores.setflags(write=False)

@@ -228,6 +228,8 @@ def hybrid(repo: Any, queries: list[str], filters: dict[str, Any]) -> dict[str, 
     times: dict[str, list[float]] = {name: [] for name in filters}
     for query in queries:
         for name, where in filters.items():
+            # Each search scores its question afresh: the index remembers its last questions' scores.
+            repo.keywords()._scores.cache_clear()
             seconds, hits = timed(lambda q=query, f=where: repo.search(q, mode="hybrid", limit=10, filters=f))
             times[name].append(seconds)
     return {name: summary_ms(values) for name, values in times.items()}
@@ -304,7 +306,7 @@ def disk(data_dir: Path) -> dict[str, float]:
 
 
 def run(size: int, pool: tuple[list[str], list[str], np.ndarray], queries: list[str], query_vectors: np.ndarray,
-        reps: int, keep: Path | None) -> dict[str, Any]:
+        reps: int, keep: Path | None, reuse: bool = False) -> dict[str, Any]:
     """Measure one size."""
     from insights.filters import Filters
 
@@ -315,21 +317,27 @@ def run(size: int, pool: tuple[list[str], list[str], np.ndarray], queries: list[
     if not (data_dir / "insights.db").exists():
         out["make_s"], _ = timed(lambda: make(data_dir, size, pool))
         print(f"{size:,}: made in {out['make_s']:.0f} s", flush=True)
-    for stale in data_dir.glob("index*"):
-        stale.unlink()
-    for stale in data_dir.glob("keywords*"):
-        if stale.is_dir():
-            for f in stale.iterdir():
-                f.unlink()
-            stale.rmdir()
+    if not reuse:
+        for stale in data_dir.glob("index*"):
+            stale.unlink()
+        for stale in data_dir.glob("keywords*"):
+            if stale.is_dir():
+                for f in stale.iterdir():
+                    f.unlink()
+                stale.rmdir()
     before = rss_mb()
     repo = open_repo(data_dir, embedder)
-    out["build_s"] = warm_all(repo)
-    print(f"{size:,}: built {out['build_s']}", flush=True)
+    out["load_s" if reuse else "build_s"] = warm_all(repo)
+    print(f"{size:,}: {'loaded' if reuse else 'built'} {out['load_s' if reuse else 'build_s']}", flush=True)
     repo.indexes.save()
     out["rss_in_process_mb"] = rss_mb() - before
     out["approximate"] = repo.index().approximate
+    log_before = json.loads((data_dir / "index.json").read_text()).get("log_bytes", 0)
     out["writes"] = writes(repo, reps, pool[1], scratch)
+    # What the writes cost on disk for the vector index: its log's growth per write (a base rewrite resets it).
+    out["vector_log_bytes_per_write"] = (json.loads((data_dir / "index.json").read_text()).get("log_bytes", 0)
+                                         - log_before) / (2 * reps)
+    out["keyword_segments"] = len(repo.keywords().segments)
     print(f"{size:,}: writes {out['writes']}", flush=True)
     participants = [f"p{n:05d}" for n in range(0, max(1, size // 30), 100)]  # ~1 % of the passages
     filters = {"no filter": None, "kind (20 %)": Filters(kind=("interview",)),
@@ -354,7 +362,8 @@ def run(size: int, pool: tuple[list[str], list[str], np.ndarray], queries: list[
 
 def report(run_: dict[str, Any]) -> None:
     """Print one size's figures."""
-    rows = [[f"build {k} (s)", v] for k, v in run_["build_s"].items()]
+    phase = "build" if "build_s" in run_ else "load"
+    rows = [[f"{phase} {k} (s)", v] for k, v in run_[f"{phase}_s"].items()]
     for op in ("add", "remove"):
         rows.append([f"{op} one 20-passage file until searchable p50 / p95 (ms)",
                      f"{run_['writes'][op]['p50_ms']:.0f} / {run_['writes'][op]['p95_ms']:.0f}"])
@@ -363,6 +372,9 @@ def report(run_: dict[str, Any]) -> None:
                      f"{figures['p50_ms']:.1f} / {figures['p95_ms']:.1f}"])
     for name, value in run_["recall@10"].items():
         rows.append([f"vector recall@10 vs exact, {name}", f"{value:.3f}"])
+    if "vector_log_bytes_per_write" in run_:
+        rows += [["vector index bytes written per write (log)", f"{run_['vector_log_bytes_per_write']:,.0f}"],
+                 ["keyword segments after the writes", run_["keyword_segments"]]]
     rows += [["serve: start to first answer (s)", run_["serve"]["ready_s"]],
              ["serve, empty repository, same run (s) / resident (MiB)",
               f"{run_['serve_empty']['ready_s']:.1f} / {run_['serve_empty']['rss_mb']:.0f}"],
@@ -380,6 +392,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--reps", type=int, default=20, help="adds and removes timed per size")
     parser.add_argument("--keep", type=Path, help="keep the made repositories here and reuse them")
+    parser.add_argument("--reuse", action="store_true",
+                        help="open the kept repositories with the indexes they saved (times loading, not building)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     pool = real_passages()
@@ -391,7 +405,8 @@ def main() -> None:
         results["serve_empty"] = serve(Path(empty) / "data")
     print(f"serve, empty repository: {results['serve_empty']}", flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
-        results["sizes"][str(size)] = run(size, pool, queries, query_vectors, args.reps, args.keep)
+        results["sizes"][str(size)] = run(size, pool, queries, query_vectors, args.reps, args.keep,
+                                           args.reuse)
         results["sizes"][str(size)]["load"] = os.getloadavg()
         results["sizes"][str(size)]["serve_empty"] = results["serve_empty"]
         report(results["sizes"][str(size)])

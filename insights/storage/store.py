@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS passages (
     date TEXT
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, seq);
+-- Whether a kept original is still in use, asked after each removal or update.
+CREATE INDEX IF NOT EXISTS documents_original ON documents(original);
 -- actor: who uploaded the batch, so the background ingest audits it under their name.
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
@@ -314,6 +316,10 @@ class Store:
         ids = self.delete_passages(document_id)
         self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
         return ids
+
+    def original_in_use(self, name: str) -> bool:
+        """Return whether some document still refers to this kept original."""
+        return self.db.execute("SELECT 1 FROM documents WHERE original = ? LIMIT 1", (name,)).fetchone() is not None
 
     def originals_in_use(self) -> set[str]:
         """Return the stored names of every kept original still referenced."""

@@ -437,6 +437,10 @@ class Repository:
                 db.execute("DELETE FROM tags WHERE document_id = ?", (document_id,))
                 db.executemany("INSERT INTO tags (document_id, tag) VALUES (?, ?)", [(document_id, t) for t in clean])
                 audit.record(db, actor, "document.tags", f"document:{document_id}", {"before": before, "tags": clean})
+                generation = self.store.bump_generation()
+            # The catalog reads this document's tags again (as a move reads its collection); nothing else changes.
+            self.indexes.apply(generation, [], [], moved=[document_id])
+            self.indexes.save()
         return clean
 
     def export(self, question: str, fmt: str = "csv", mode: str = "hybrid", limit: int = exports.EXPORT_LIMIT,

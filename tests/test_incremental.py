@@ -175,6 +175,8 @@ def test_writes_bring_the_indexes_forward_without_a_rebuild(repo: Repository, no
               lambda: repo.ingest([extra / "call.txt"], {"kind": "interview", "tags": ["export"]}),
               lambda: (extra / "call.txt").write_text(CALL.replace("slow", "slow and PilotAI is faster")),
               lambda: repo.ingest([extra / "call.txt"], {"kind": "interview"}),  # an update: passages replaced
+              lambda: repo.set_tags(next(d for d in repo.documents() if d["filename"] == "dana.md")["id"],
+                                    ["retagged", "export"]),  # the tag filter follows at once
               lambda: repo.collections.create("secret"),
               lambda: repo.move(next(d for d in repo.documents() if d["filename"] == "survey.csv")["id"], "secret"),
               lambda: repo.remove(next(d for d in repo.documents() if d["filename"] == "dana.md")["id"])]

@@ -266,32 +266,32 @@ def serve(data_dir: Path, timeout: float = 900) -> dict[str, float]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "insights", "--data-dir", str(data_dir), "serve", "--port", str(port)]
-    start = time.perf_counter()
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        while time.perf_counter() - start < timeout:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"serve exited: {log.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
-                    answer.read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        ready = time.perf_counter() - start
-        resident = rss_mb(process.pid)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=vitamin+d+and+bone+density", timeout=120) as a:
-            a.read()
-        return {"ready_s": ready, "rss_mb": resident, "rss_after_search_mb": rss_mb(process.pid)}
-    finally:
-        log.close()
-        process.send_signal(signal.SIGINT)
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            while time.perf_counter() - start < timeout:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"serve exited: {log.read().decode()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                        answer.read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            ready = time.perf_counter() - start
+            resident = rss_mb(process.pid)
+            question = f"http://127.0.0.1:{port}/api/v1/search?q=vitamin+d+and+bone+density"
+            with urllib.request.urlopen(question, timeout=120) as answer:
+                answer.read()
+            return {"ready_s": ready, "rss_mb": resident, "rss_after_search_mb": rss_mb(process.pid)}
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def disk(data_dir: Path) -> dict[str, float]:
@@ -380,7 +380,8 @@ def report(run_: dict[str, Any]) -> None:
               f"{run_['serve_empty']['ready_s']:.1f} / {run_['serve_empty']['rss_mb']:.0f}"],
              ["serve: resident at ready / after a search (MiB)",
               f"{run_['serve']['rss_mb']:.0f} / {run_['serve']['rss_after_search_mb']:.0f}"],
-             ["disk: database / derived (MiB)", f"{run_['disk_mb']['database']:.0f} / {run_['disk_mb']['derived']:.0f}"]]
+             ["disk: database / derived (MiB)",
+              f"{run_['disk_mb']['database']:.0f} / {run_['disk_mb']['derived']:.0f}"]]
     print(f"\n### {run_['passages']:,} passages ({'IVF' if run_['approximate'] else 'exact'} vector index)\n")
     print(table(["measure", "value"], rows), flush=True)
 

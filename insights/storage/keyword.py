@@ -217,7 +217,7 @@ class KeywordIndex:
             bits[f"s{position}"] = np.packbits(segment.sources.live)
         fd_path = folder / live
         with open(fd_path, "wb") as f:
-            np.savez(f, **bits)
+            np.savez(f, **bits)  # type: ignore[arg-type]  # numpy's stub reads the first keyword as allow_pickle
             f.flush()
             os.fsync(f.fileno())
         manifest = {"generation": generation, "segments": [s.name for s in self.segments], "live": live,
@@ -225,7 +225,7 @@ class KeywordIndex:
                     "vocabulary": saved.file, "terms": len(self.vocabulary), "vocabulary_bytes": size}
         atomic_write(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
         saved.terms, saved.size = len(self.vocabulary), size
-        keep = {MANIFEST, live, saved.file, *manifest["segments"]}
+        keep = {MANIFEST, live, saved.file, *(s.name for s in self.segments)}
         for path in folder.iterdir():
             if path.name not in keep and not path.name.startswith("."):
                 with contextlib.suppress(OSError):

@@ -203,7 +203,7 @@ def write_segment(path: Path, segment: Segment) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub reads the first keyword as allow_pickle
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

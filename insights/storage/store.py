@@ -375,7 +375,7 @@ class Store:
                 out[row["id"]] = row
         return out
 
-    def search_vectors(self, passage_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search_vectors(self, passage_ids: Sequence[int] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return passage ids (all, or those asked for) and the vectors search ranks them by: in context where
         a passage has one, else its own."""
         query = """SELECT e.passage_id, coalesce(c.vector, e.vector) FROM embeddings e

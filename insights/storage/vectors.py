@@ -373,7 +373,7 @@ def _token() -> str:
 def _collect(directory: Path, keep: set[str | None]) -> None:
     """Delete base and log files that the manifest no longer names (and the single file of the old layout)."""
     for path in directory.glob("index*"):
-        if path.name in keep or path.name == MANIFEST_FILE or not (path.suffix in (".faiss", ".log")):
+        if path.name in keep or path.name == MANIFEST_FILE or path.suffix not in (".faiss", ".log"):
             continue
         # A file another writer in this process is still about to name is recreated by its save.
         with contextlib.suppress(OSError):

@@ -386,6 +386,24 @@ def report(run_: dict[str, Any]) -> None:
     print(table(["measure", "value"], rows), flush=True)
 
 
+def profile_write(data_dir: Path, pool: tuple[list[str], list[str], np.ndarray], embedder: CachedEmbedder) -> None:
+    """Open a kept repository on its saved indexes, then profile one add and one remove (cProfile, by own time)."""
+    import cProfile
+    import pstats
+
+    repo = open_repo(data_dir, embedder)
+    print(f"loaded in {sum(warm_all(repo).values()):.1f} s", flush=True)
+    scratch = Path(tempfile.mkdtemp(prefix="insights-profile-"))
+    path, word = new_file(scratch, 999, pool[1])
+    profile = cProfile.Profile()
+    profile.enable()
+    seconds, report = timed(lambda: (repo.ingest([path]), searchable(repo, word, True))[0])
+    removal, _ = timed(lambda: (repo.remove(report.results[0].document_id), searchable(repo, word, False)))
+    profile.disable()
+    print(f"add {seconds:.2f} s, remove {removal:.2f} s")
+    pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     """Run the scale benchmark and write bench/results/scale_run.json."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -395,10 +413,15 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the made repositories here and reuse them")
     parser.add_argument("--reuse", action="store_true",
                         help="open the kept repositories with the indexes they saved (times loading, not building)")
+    parser.add_argument("--profile-write", type=Path, metavar="DATA_DIR",
+                        help="only profile one add and one remove on this kept repository")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     pool = real_passages()
     queries, query_vectors = questions(args.queries)
+    if args.profile_write:
+        profile_write(args.profile_write, pool, CachedEmbedder(dict(zip(queries, query_vectors, strict=True)), pool[2]))
+        return
     print(f"{len(pool[1]):,} real passages, {len(queries)} real questions; load {os.getloadavg()}", flush=True)
     results: dict[str, Any] = {"queries": len(queries), "sigma": SIGMA, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="insights-empty-") as empty:

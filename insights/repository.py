@@ -67,6 +67,8 @@ class Repository:
         self.collections = Collections(self.store)
         # A writer holds this for a whole ingest; readers never take it (see Indexes).
         self._write_lock = threading.RLock()
+        #: The kept originals of documents this ingest run replaced: collected when it ends.
+        self._replaced: list[str] = []
         self._write_depth = 0
 
     # -- components, loaded when first needed -----------------------------------------------
@@ -135,7 +137,8 @@ class Repository:
                 _lock_file(lock, wait)
                 self._write_depth = 1
                 try:
-                    yield
+                    with self.indexes.writing():
+                        yield
                 finally:
                     self._write_depth = 0
         finally:
@@ -203,10 +206,9 @@ class Repository:
             else:
                 report.record(prepared)
         if self._write(batch.take(), report, actor, collection) or wrote:
-            # Once per run, not per batch: a crash before this only costs a rebuild from stored vectors.
             with self._writing():
-                self.indexes.save()
-                self._collect_originals()
+                self._collect_originals(self._replaced)
+                self._replaced = []
         return report
 
     def _write(self, items: list[Prepared], report: IngestReport, actor: str = audit.LOCAL,
@@ -247,6 +249,8 @@ class Repository:
                         report.record(Result(str(item.source.path), "unchanged", existing["id"]))
                         continue
                     item.existing_id = None if existing is None else existing["id"]
+                    if existing is not None:
+                        self._replaced.append(existing["original"])
                     _keep_original(self.originals / item.original, item.source.data)
                     if item.existing_id is not None:
                         removed += self.store.delete_passages(item.existing_id)
@@ -267,6 +271,8 @@ class Repository:
                     self.store.set_meta("dimension", str(vectors.shape[1]))
                 generation = self.store.bump_generation()
             self.indexes.apply(generation, removed, added)
+            # The index log gains this write alone (proportional to it), so a crash later costs nothing.
+            self.indexes.save()
         for item in written:
             report.record(item.result())
         return bool(written)
@@ -288,7 +294,7 @@ class Repository:
                 generation = self.store.bump_generation()
             self.indexes.apply(generation, passage_ids, [])
             self.indexes.save()
-            self._collect_originals()
+            self._collect_originals([doc["original"]])
         return doc
 
     def _prune(self, paths: list[str | Path], actor: str = audit.LOCAL) -> list[dict[str, Any]]:
@@ -314,6 +320,7 @@ class Repository:
                         self.store.set_meta("dimension", str(vectors.shape[1]))
                     self.store.bump_generation()
             self._embed_headings(re_embed)
+            self._collect_originals()  # every one: also those a crash mid-ingest left behind
             self.indexes.rebuild()
             self.indexes.save()
             audit.record(self.store, actor, "reindex", "repository",
@@ -331,8 +338,14 @@ class Repository:
             if missing or again:
                 self.store.bump_generation()
 
-    def _collect_originals(self) -> None:
-        """Delete kept originals no document refers to any more (left by updates, removals or crashes)."""
+    def _collect_originals(self, names: Iterable[str] | None = None) -> None:
+        """Delete kept originals no document refers to any more: these ``names`` (those a write replaced or
+        removed), or all of them (those left by crashes too; reading every document's, it costs O(documents))."""
+        if names is not None:
+            for name in set(names):
+                if not self.store.original_in_use(name):
+                    (self.originals / name).unlink(missing_ok=True)
+            return
         in_use = self.store.originals_in_use()
         for path in self.originals.iterdir():
             if path.name not in in_use:
@@ -424,6 +437,10 @@ class Repository:
                 db.execute("DELETE FROM tags WHERE document_id = ?", (document_id,))
                 db.executemany("INSERT INTO tags (document_id, tag) VALUES (?, ?)", [(document_id, t) for t in clean])
                 audit.record(db, actor, "document.tags", f"document:{document_id}", {"before": before, "tags": clean})
+                generation = self.store.bump_generation()
+            # The catalog reads this document's tags again (as a move reads its collection); nothing else changes.
+            self.indexes.apply(generation, [], [], moved=[document_id])
+            self.indexes.save()
         return clean
 
     def export(self, question: str, fmt: str = "csv", mode: str = "hybrid", limit: int = exports.EXPORT_LIMIT,

@@ -139,3 +139,46 @@ def test_default_threshold_is_the_measured_one() -> None:
     ids = np.arange(threshold, dtype=np.int64)
     assert not VectorIndex.build(ids, vectors).fits(threshold)
     assert VectorIndex.build(ids[:-1], vectors[:-1]).fits(threshold)
+
+
+def test_a_kind_change_rebuilds_in_the_background_and_keeps_the_writes_made_meanwhile(
+        tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import insights.storage.indexes as indexes
+
+    monkeypatch.setattr(indexes, "BACKGROUND_FROM", 0)
+    repo = Repository(Settings(data_dir=tmp_path / "data", model="hashing"))
+    repo.ingest([notes])
+    assert not repo.index().approximate
+    started, release = threading.Event(), threading.Event()
+    build = VectorIndex.build
+
+    def slow_build(*args: object, **kwargs: object) -> VectorIndex:
+        started.set()
+        release.wait(30)
+        return build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(VectorIndex, "build", slow_build)
+    repo.indexes.ann_threshold = 0
+    builder = repo.indexes.rebuild_in_background()
+    assert started.wait(30)
+    # Writes go on while it builds, with the old index: added and removed passages, and a search between.
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "late.md").write_text("A late note: the rota export stalled at midnight.\n")
+    repo.ingest([extra / "late.md"])
+    dana = next(d for d in repo.documents() if d["filename"] == "dana.md")
+    repo.remove(dana["id"])
+    assert not repo.index().approximate and repo.search("rota export stalled", mode="semantic")
+    release.set()
+    builder.join(30)
+    index = repo.index()
+    assert index.approximate
+    assert index.held_ids().tolist() == repo.store.vector_ids().tolist()
+    repo.indexes.save()
+    repo.close()
+    reopened = Repository(Settings(data_dir=tmp_path / "data", model="hashing", ann_threshold=0))
+    assert reopened.index().approximate
+    assert reopened.index().held_ids().tolist() == reopened.store.vector_ids().tolist()
+    assert "rota export" in reopened.search("rota export stalled", mode="semantic", limit=1)[0].text

@@ -175,6 +175,8 @@ def test_writes_bring_the_indexes_forward_without_a_rebuild(repo: Repository, no
               lambda: repo.ingest([extra / "call.txt"], {"kind": "interview", "tags": ["export"]}),
               lambda: (extra / "call.txt").write_text(CALL.replace("slow", "slow and PilotAI is faster")),
               lambda: repo.ingest([extra / "call.txt"], {"kind": "interview"}),  # an update: passages replaced
+              lambda: repo.set_tags(next(d for d in repo.documents() if d["filename"] == "dana.md")["id"],
+                                    ["retagged", "export"]),  # the tag filter follows at once
               lambda: repo.collections.create("secret"),
               lambda: repo.move(next(d for d in repo.documents() if d["filename"] == "survey.csv")["id"], "secret"),
               lambda: repo.remove(next(d for d in repo.documents() if d["filename"] == "dana.md")["id"])]
@@ -200,3 +202,28 @@ def test_another_process_writing_means_a_rebuild(repo: Repository, notes: Path, 
     other.close()
     assert repo.keywords().search("ERR-PAY-214", 5)
     _in_step(repo)
+
+
+def test_a_saved_index_loads_as_it_was_after_every_write(tmp_path: Path) -> None:
+    """Saving after writes (new segments, merges, masks, new terms) and loading gives the same scores, bit for bit."""
+    rng = random.Random(4)
+    ids, texts, sources = _corpus(rng, 150)
+    held = dict(zip(ids, zip(texts, sources, strict=True), strict=True))
+    index = KeywordIndex(ids, texts, np.asarray(sources))
+    index.save(tmp_path, 1)
+    for generation in range(2, 25):
+        removed = [i for i in held if held[i][1] == rng.choice([s for _, s in held.values()])] if held else []
+        for i in removed:
+            del held[i]
+        new_ids, new_texts, new_sources = _corpus(rng, rng.randint(0, 15), max(held, default=0) + 1)
+        new_texts = [f"{t} novel{generation}" for t in new_texts]  # terms first seen now
+        held.update(zip(new_ids, zip(new_texts, new_sources, strict=True), strict=True))
+        index = index.changed(removed, new_ids, new_texts, np.asarray(new_sources))
+        index.save(tmp_path, generation)
+        loaded = KeywordIndex.load(tmp_path, generation)
+        assert loaded is not None and KeywordIndex.load(tmp_path, generation - 1) is None
+        _same(loaded, index)
+        assert loaded.scores(f"novel{generation}").any() == bool(new_ids)
+    # Only the files the manifest names are left.
+    folder = tmp_path / "keywords"
+    assert len(list(folder.iterdir())) == len(index.segments) + 3

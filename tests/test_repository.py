@@ -209,7 +209,7 @@ def test_an_index_that_disagrees_with_the_database_is_rebuilt(data_dir: Path, no
     reopened = Repository(Settings(data_dir=data_dir, model="hashing"))
     assert [h.passage_id for h in reopened.search("onboarding checklist", mode="semantic")] == expected
     assert json.loads((data_dir / MANIFEST_FILE).read_text())["generation"] == manifest["generation"]
-    (data_dir / "index.faiss").write_bytes(b"garbage")
+    (data_dir / json.loads((data_dir / MANIFEST_FILE).read_text())["base"]).write_bytes(b"garbage")
     again = Repository(Settings(data_dir=data_dir, model="hashing"))
     assert [h.passage_id for h in again.search("onboarding checklist", mode="semantic")] == expected
 
@@ -217,7 +217,7 @@ def test_an_index_that_disagrees_with_the_database_is_rebuilt(data_dir: Path, no
 def test_reindex_rebuilds_from_stored_vectors(repo: Repository, notes: Path) -> None:
     repo.ingest([notes])
     ids, before = repo.store.search_vectors()  # an answer is indexed read after its prompt
-    (repo.data_dir / "index.faiss").unlink()
+    (repo.data_dir / json.loads((repo.data_dir / MANIFEST_FILE).read_text())["base"]).unlink()
     stats = repo.reindex()
     assert stats["indexed"] == len(ids)
     rebuilt = np.stack([repo.index().index.reconstruct(int(i)) for i in ids])

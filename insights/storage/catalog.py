@@ -6,7 +6,7 @@ import copy
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import compress
 from typing import Any
 
@@ -95,7 +95,7 @@ class Catalog:
                                            np.asarray([-1 if c is None else c for c in columns[13]], dtype=np.int64)])
 
     def changed(self, db: sqlite3.Connection, removed: Iterable[int], added: Iterable[int],
-                moved: Iterable[int] = ()) -> Catalog:
+                moved: Sequence[int] = ()) -> Catalog:
         """Return the catalog once a write removed passages, added others and ``moved`` documents' collections.
 
         Only the added passages are read and matched against the competitor names, unless the write
@@ -126,7 +126,18 @@ class Catalog:
                 (json.dumps(list(moved)),)):
             out.collections = np.where(out.documents == document_id, -1 if collection is None else collection,
                                        out.collections)
-        out.tags = _tags(db)
+        # Tags of the documents this write touched, read again; every other document's are as they were.
+        touched = {*self.documents[~keep].tolist(), *(int(r[1]) for r in rows), *moved}
+        if touched:
+            tags: dict[str, list[int]] = defaultdict(list)
+            for tag, documents in self.tags.items():
+                kept = [d for d in documents if d not in touched]
+                if kept:
+                    tags[tag] = kept
+            for document_id, tag in db.execute("SELECT document_id, lower(tag) FROM tags WHERE document_id IN "
+                                               "(SELECT value FROM json_each(?))", (json.dumps(sorted(touched)),)):
+                tags[tag].append(document_id)
+            out.tags = tags
         return out
 
     def __len__(self) -> int:

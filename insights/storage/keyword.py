@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import time
+from dataclasses import replace
 from functools import cache, lru_cache
+from itertools import count
+from pathlib import Path
 
 import numpy as np
 
-from insights.storage.segments import Segment, coverage, merged
+from insights.storage.atomic import atomic_write
+from insights.storage.segments import Segment, Weights, coverage, merged, read_segment, write_segment
 
 try:
     import Stemmer
@@ -90,6 +98,31 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
 TIE_BREAK = 1e-3
 #: Merge the newest segment into the one before while that one holds at most this many times as many passages.
 MERGE_RATIO = 2
+#: The folder of the saved keyword index, in the data folder, and its manifest.
+FOLDER = "keywords"
+MANIFEST = "manifest.json"
+_NAMES = count()
+
+
+class _Saved:
+    """What this process knows the keyword folder holds of the vocabulary: shared by every version of one index."""
+
+    def __init__(self, file: str | None = None, terms: int = 0, size: int = 0) -> None:
+        self.file, self.terms, self.size = file, terms, size
+
+
+def _manifest(folder: Path) -> dict | None:  # type: ignore[type-arg]
+    """Return the saved keyword index's manifest, or None."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _token() -> str:
+    """Return a file name part no other file of the folder has."""
+    return f"{time.time_ns():x}-{os.getpid()}-{next(_NAMES)}"
 
 
 class KeywordIndex:
@@ -104,9 +137,11 @@ class KeywordIndex:
     """
 
     def __init__(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None = None,
-                 vocabulary: dict[str, int] | None = None, segments: tuple[Segment, ...] = ()) -> None:
+                 vocabulary: dict[str, int] | None = None, segments: tuple[Segment, ...] = (),
+                 saved: _Saved | None = None) -> None:
         #: Every term ever indexed, with its column; shared by later versions, which only append to it.
         self.vocabulary: dict[str, int] = {} if vocabulary is None else vocabulary
+        self.saved = _Saved() if saved is None else saved
         self.segments = segments + ((self._segment(ids, texts, sources),) if len(texts) else ())
         self.ids = np.concatenate([s.ids[s.passages.live] for s in self.segments]) if self.segments else \
             np.zeros(0, dtype=np.int64)
@@ -114,6 +149,7 @@ class KeywordIndex:
         self._by_source = sum(int(s.sources.live.sum()) for s in self.segments) < len(self.ids)
         # Ranking and the weak-match check score the same question: the second asks for the first's scores.
         self._scores = lru_cache(maxsize=16)(self._score)
+        self._levels: dict[str, Weights] = {}
 
     def _segment(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None) -> Segment:
         """Return a segment of these passages, their terms numbered in the shared vocabulary."""
@@ -132,14 +168,94 @@ class KeywordIndex:
         # A segment mostly removed is compacted, so masked rows never outweigh live ones.
         segments = [s if s.passages.live.mean() > 0.5 else s.compacted(len(self.vocabulary))
                     for s in segments if s.passages.live.any()]
-        index = KeywordIndex([], [], vocabulary=self.vocabulary, segments=tuple(segments))
+        index = KeywordIndex([], [], vocabulary=self.vocabulary, segments=tuple(segments), saved=self.saved)
         if len(texts):
             segments.append(index._segment(ids, texts, sources))
         # Merge the newest segments while the one before is not much larger (a binomial heap of sizes):
         # a passage is merged O(log n) times, and a query reads O(log n) segments.
         while len(segments) > 1 and len(segments[-2].ids) <= MERGE_RATIO * len(segments[-1].ids):
             segments[-2:] = [merged(segments[-2:], len(self.vocabulary))]
-        return KeywordIndex([], [], vocabulary=self.vocabulary, segments=tuple(segments))
+        return KeywordIndex([], [], vocabulary=self.vocabulary, segments=tuple(segments), saved=self.saved)
+
+    def save(self, data_dir: Path, generation: int) -> None:
+        """Save what is new since the last save: segments not yet written, the terms added, which rows are live.
+
+        Segments are written once (a merge writes its result, once); the vocabulary file is appended to;
+        the live rows, a bit each, are written whole (125 KB at 1M passages). The manifest, written
+        last and atomically, names them all, so a crash leaves the previous complete set.
+        """
+        folder = data_dir / FOLDER
+        folder.mkdir(exist_ok=True)
+        current = _manifest(folder) or {}
+        segments = list(self.segments)
+        for position, segment in enumerate(segments):
+            if segment.name is None or not (folder / segment.name).exists():
+                name = f"segment-{_token()}.npz"
+                write_segment(folder / name, segment)
+                segments[position] = replace(segment, name=name)
+        self.segments = tuple(segments)
+        terms = "".join(f"{t}\n" for t in list(self.vocabulary)[self.saved.terms :]).encode()
+        saved = self.saved
+        if (saved.file is not None and current.get("vocabulary") == saved.file
+                and current.get("vocabulary_bytes") == saved.size and (folder / saved.file).exists()):
+            with open(folder / saved.file, "r+b") as f:
+                f.truncate(saved.size)
+                f.seek(saved.size)
+                f.write(terms)
+                f.flush()
+                os.fsync(f.fileno())
+            size = saved.size + len(terms)
+        else:  # another writer's vocabulary, or none yet: a new file of every term
+            saved.file = f"vocabulary-{_token()}.txt"
+            data = "".join(f"{t}\n" for t in self.vocabulary).encode()
+            atomic_write(folder / saved.file, data)
+            size = len(data)
+        live = f"live-{_token()}.npz"
+        bits = {}
+        for position, segment in enumerate(self.segments):
+            bits[f"p{position}"] = np.packbits(segment.passages.live)
+            bits[f"s{position}"] = np.packbits(segment.sources.live)
+        fd_path = folder / live
+        with open(fd_path, "wb") as f:
+            np.savez(f, **bits)  # type: ignore[arg-type]  # numpy's stub reads the first keyword as allow_pickle
+            f.flush()
+            os.fsync(f.fileno())
+        manifest = {"generation": generation, "segments": [s.name for s in self.segments], "live": live,
+                    "rows": [[len(s.passages.live), len(s.sources.live)] for s in self.segments],
+                    "vocabulary": saved.file, "terms": len(self.vocabulary), "vocabulary_bytes": size}
+        atomic_write(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
+        saved.terms, saved.size = len(self.vocabulary), size
+        keep = {MANIFEST, live, saved.file, *(s.name for s in self.segments)}
+        for path in folder.iterdir():
+            if path.name not in keep and not path.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    @staticmethod
+    def load(data_dir: Path, generation: int) -> KeywordIndex | None:
+        """Return the index saved at this database generation, or None (none saved, another one, unreadable)."""
+        folder = data_dir / FOLDER
+        manifest = _manifest(folder)
+        if manifest is None or manifest.get("generation") != generation:
+            return None
+        try:
+            with open(folder / manifest["vocabulary"], "rb") as f:
+                data = f.read(int(manifest["vocabulary_bytes"]))
+            terms = data.decode().split("\n")[:-1]
+            if len(terms) != manifest["terms"]:
+                return None
+            segments = []
+            with np.load(folder / manifest["live"]) as bits:
+                for position, (name, (rows, sources)) in enumerate(zip(manifest["segments"], manifest["rows"],
+                                                                        strict=True)):
+                    segments.append(read_segment(
+                        folder / name, np.unpackbits(bits[f"p{position}"], count=rows).astype(bool),
+                        np.unpackbits(bits[f"s{position}"], count=sources).astype(bool)))
+        except (OSError, ValueError, KeyError):
+            return None
+        vocabulary = {term: column for column, term in enumerate(terms)}
+        saved = _Saved(manifest["vocabulary"], len(terms), int(manifest["vocabulary_bytes"]))
+        return KeywordIndex([], [], vocabulary=vocabulary, segments=tuple(segments), saved=saved)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -148,6 +264,13 @@ class KeywordIndex:
         """Return whether some passage holds this stem."""
         column = self.vocabulary.get(term)
         return column is not None and any(len(s.passages.postings(column)[0]) for s in self.segments)
+
+    def _weights(self, level: str) -> Weights:
+        """Return the term weights of one level (passages or sources) of this version, made on first use."""
+        found = self._levels.get(level)
+        if found is None:
+            found = self._levels[level] = Weights([getattr(s, level) for s in self.segments])
+        return found
 
     def scores(self, query: str) -> np.ndarray:
         """Return every passage's coverage of ``query`` (read-only, ``ids`` order); recent questions are remembered."""
@@ -163,11 +286,11 @@ class KeywordIndex:
         if not self.segments:
             return np.zeros(0, dtype=np.float32)
         query_terms = [self.vocabulary.get(t) for t in terms(query)]
-        own = coverage([s.passages for s in self.segments], query_terms)
+        own = coverage([s.passages for s in self.segments], query_terms, self._weights("passages"))
         if self._by_source:
             # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
             # words break the tie (the exact-words search must land on the passage that holds them).
-            whole = coverage([s.sources for s in self.segments], query_terms)
+            whole = coverage([s.sources for s in self.segments], query_terms, self._weights("sources"))
             own = [w[s.source_of] + TIE_BREAK * o for s, w, o in zip(self.segments, whole, own, strict=True)]
         scores = np.concatenate([o[s.passages.live] for s, o in zip(self.segments, own, strict=True)])
         scores.setflags(write=False)

@@ -9,8 +9,11 @@ precomputes its matrix, so the scores equal a fresh bm25s build bit for bit.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,6 +53,8 @@ class Segment:
     passages: Level
     sources: Level
     source_of: np.ndarray  # each passage's row in ``sources``
+    #: The file its counts were saved to (None: not yet); masking rows keeps it, since counts never change.
+    name: str | None = None
 
     @staticmethod
     def build(ids: np.ndarray, tokens: Sequence[Sequence[int]], sources: np.ndarray, vocabulary: int) -> Segment:
@@ -110,36 +115,109 @@ def _widened(counts: sp.csc_matrix, vocabulary: int) -> sp.csc_matrix:
     return counts
 
 
-def coverage(levels: Sequence[Level], query: Sequence[int | None]) -> list[np.ndarray]:
+class Weights:
+    """Each term's BM25 weights in each level, computed once per index version (corpus statistics are fixed in one).
+
+    A question's terms mostly recur across questions; weighing a term's postings (and reading the
+    live ones) is most of a query's cost, and at 1M passages so is summing every live length for the
+    average, which this does once.
+    """
+
+    #: Postings remembered (8 bytes each: row and weight); past this the oldest terms are dropped. 16M: 128 MB.
+    LIMIT = 16_000_000
+
+    def __init__(self, levels: Sequence[Level]) -> None:
+        self.levels = levels
+        self.count = sum(int(level.live.sum()) for level in levels)
+        self.average = sum(int(level.lengths[level.live].sum()) for level in levels) / self.count if self.count else 0.0
+        self._terms: dict[int, tuple[int, list[tuple[np.ndarray, np.ndarray]], float]] = {}
+        self._held = 0
+
+    def of(self, term: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]], float]:
+        """Return the term's document frequency, each level's (rows, weights), and the best weight."""
+        found = self._terms.get(term)
+        if found is None:
+            found = self._weigh(term)
+            if found[0] <= self.LIMIT:
+                self._terms[term] = found
+                self._held += found[0]
+            while self._held > self.LIMIT:  # oldest first: dicts keep insertion order
+                self._held -= self._terms.pop(next(iter(self._terms)))[0]
+        return found
+
+    def _weigh(self, term: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]], float]:
+        """Weigh one term's live postings, with bm25s's operations in its order and precision."""
+        found = [level.postings(term) for level in self.levels]
+        frequency = sum(len(rows) for rows, _ in found)
+        if not frequency:
+            return 0, [], 0.0
+        idf = np.float32(math.log(1 + (self.count - frequency + 0.5) / (frequency + 0.5)))
+        weighed, best = [], 0.0
+        for level, (rows, tf) in zip(self.levels, found, strict=True):
+            if len(rows):
+                # bm25s's operations, in its order and precision: float64, stored as float32.
+                weights = (idf * (tf / (K1 * ((1 - B) + B * level.lengths[rows] / np.float64(self.average)) + tf))
+                           ).astype(np.float32)
+                best = max(best, float(weights.max()))
+            else:
+                weights = np.zeros(0, dtype=np.float32)
+            weighed.append((rows, weights))
+        return frequency, weighed, best
+
+
+def coverage(levels: Sequence[Level], query: Sequence[int | None], weights: Weights | None = None) -> list[np.ndarray]:
     """Return each level's documents' BM25 score for the query's term ids over the best score each term earns.
 
     Statistics (N, df, average length) count live documents only, across every level. A term no
     live document holds counts with Lucene's IDF at document frequency 0, so a question in other
-    words than the corpus's is seen as poorly covered.
+    words than the corpus's is seen as poorly covered. ``weights``, if given, must be of these levels.
     """
-    count = sum(int(level.live.sum()) for level in levels)
+    weights = weights if weights is not None else Weights(levels)
+    count = weights.count
     scores = [np.zeros(len(level.lengths), dtype=np.float32) for level in levels]
     if not count:
         return scores
-    average = sum(int(level.lengths[level.live].sum()) for level in levels) / count
     ideal, known = 0.0, False
     for term in query:
-        found = [level.postings(term) for level in levels] if term is not None else []
-        frequency = sum(len(rows) for rows, _ in found)
+        frequency, weighed, best = weights.of(term) if term is not None else (0, [], 0.0)
         if not frequency:
             ideal += math.log(1 + (count + 0.5) / 0.5)
             continue
-        idf = np.float32(math.log(1 + (count - frequency + 0.5) / (frequency + 0.5)))
-        best = 0.0
-        for level, out, (rows, tf) in zip(levels, scores, found, strict=True):
+        for out, (rows, term_weights) in zip(scores, weighed, strict=True):
             if len(rows):
-                # bm25s's operations, in its order and precision: float64, stored as float32.
-                weights = (idf * (tf / (K1 * ((1 - B) + B * level.lengths[rows] / np.float64(average)) + tf))
-                           ).astype(np.float32)
-                out[rows] += weights
-                best = max(best, float(weights.max()))
+                out[rows] += term_weights
         ideal += best
         known = True
     if not known or ideal <= 0:
         return [np.zeros_like(s) for s in scores]
     return [(s / ideal).astype(np.float32) for s in scores]
+
+def write_segment(path: Path, segment: Segment) -> None:
+    """Write a segment's counts, lengths and ids (not which rows are live: that changes, see ``live_bits``)."""
+    arrays: dict[str, np.ndarray] = {"ids": segment.ids, "source_of": segment.source_of}
+    for level_name, level in (("passages", segment.passages), ("sources", segment.sources)):
+        counts = level.counts
+        arrays |= {f"{level_name}_indptr": counts.indptr, f"{level_name}_indices": counts.indices,
+                   f"{level_name}_data": counts.data, f"{level_name}_shape": np.asarray(counts.shape),
+                   f"{level_name}_lengths": level.lengths}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub reads the first keyword as allow_pickle
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_segment(path: Path, passages_live: np.ndarray, sources_live: np.ndarray) -> Segment:
+    """Return the segment saved at ``path`` with these rows live."""
+    with np.load(path) as saved:
+        levels = []
+        for level_name, live in (("passages", passages_live), ("sources", sources_live)):
+            counts = sp.csc_matrix((saved[f"{level_name}_data"], saved[f"{level_name}_indices"],
+                                    saved[f"{level_name}_indptr"]), shape=tuple(saved[f"{level_name}_shape"]))
+            levels.append(Level(counts, saved[f"{level_name}_lengths"], live))
+        return Segment(saved["ids"], levels[0], levels[1], saved["source_of"], name=path.name)

@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS passages (
     date TEXT
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, seq);
+-- Whether a kept original is still in use, asked after each removal or update.
+CREATE INDEX IF NOT EXISTS documents_original ON documents(original);
 -- actor: who uploaded the batch, so the background ingest audits it under their name.
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
@@ -325,6 +327,10 @@ class Store:
         self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
         return ids
 
+    def original_in_use(self, name: str) -> bool:
+        """Return whether some document still refers to this kept original."""
+        return self.db.execute("SELECT 1 FROM documents WHERE original = ? LIMIT 1", (name,)).fetchone() is not None
+
     def originals_in_use(self) -> set[str]:
         """Return the stored names of every kept original still referenced."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT original FROM documents")}
@@ -379,11 +385,24 @@ class Store:
                 out[row["id"]] = row
         return out
 
-    def search_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return every passage id and the vector search ranks it by: in context where it has one, else its own."""
-        rows = self.db.execute("""SELECT e.passage_id, coalesce(c.vector, e.vector) FROM embeddings e
-                                  LEFT JOIN context_embeddings c USING (passage_id) ORDER BY e.passage_id""").fetchall()
+    def search_vectors(self, passage_ids: Sequence[int] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return passage ids (all, or those asked for) and the vectors search ranks them by: in context where
+        a passage has one, else its own."""
+        query = """SELECT e.passage_id, coalesce(c.vector, e.vector) FROM embeddings e
+                   LEFT JOIN context_embeddings c USING (passage_id)"""
+        if passage_ids is None:
+            return self._matrix(self.db.execute(query + " ORDER BY e.passage_id").fetchall())
+        rows = []
+        for chunk in _batches([int(i) for i in passage_ids]):
+            rows += self.db.execute(f"{query} WHERE e.passage_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows.sort(key=lambda row: row[0])
         return self._matrix(rows)
+
+    def vector_ids(self) -> np.ndarray:
+        """Return the ids of every passage with a stored vector, sorted."""
+        cursor = self.db.execute("SELECT passage_id FROM embeddings ORDER BY passage_id")
+        cursor.row_factory = None  # type: ignore[attr-defined]  # plain tuples: a Row each costs at 1M
+        return np.fromiter((row[0] for row in cursor), dtype=np.int64)
 
     def vectors(self, passage_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return stored vectors and their passage ids (all of them, or those asked for)."""

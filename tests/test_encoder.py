@@ -1,8 +1,11 @@
-"""The encoders: ONNX Runtime int8 by default, torch on request, both giving the same vectors."""
+"""The encoders: torch by default, ONNX Runtime int8 on request, both giving the same vectors."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from insights.cli.main import cli
-from insights.config import DEFAULT_MODEL, Settings
+from insights.config import CPU_ENCODER, DEFAULT_MODEL, Settings
 from insights.errors import ConfigError
 from insights.repository import Repository
 from insights.storage.embedder import SentenceTransformerEmbedder, _model_path, make_embedder
@@ -47,6 +50,14 @@ def test_the_encoder_and_cache_are_settings(monkeypatch: pytest.MonkeyPatch, tmp
     assert (Settings.from_env().encoder, Settings.from_env().cache_dir) == ("torch", tmp_path)
     monkeypatch.delenv("INSIGHTS_ENCODER")
     assert Settings.from_env().encoder == "auto"
+
+
+@pytest.mark.skipif(not importlib.metadata.version("torch").endswith("+cpu"), reason="needs torch's CPU build")
+def test_the_cpu_build_of_torch_is_known_to_lack_cuda_without_importing_it() -> None:
+    probe = ("import sys; from insights.storage.embedder import cuda_available; "
+             "print(cuda_available(), 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
 
 
 @pytest.mark.slow
@@ -87,10 +98,16 @@ def test_a_damaged_export_is_made_again(cache_dir: Path, tmp_path: Path, damage:
 
 
 @pytest.mark.slow
-def test_the_cli_ingests_and_searches_with_the_default_encoder(cache_dir: Path, tmp_path: Path, notes: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("INSIGHTS_MODEL", "INSIGHTS_ENCODER"):
-        monkeypatch.delenv(name, raising=False)
+@pytest.mark.parametrize(("encoder", "kind"), [
+    (None, OnnxEmbedder if CPU_ENCODER == "onnx" else SentenceTransformerEmbedder), ("onnx", OnnxEmbedder)])
+def test_the_cli_ingests_and_searches_with_each_encoder(cache_dir: Path, tmp_path: Path, notes: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, encoder: str | None,
+                                                        kind: type) -> None:
+    monkeypatch.delenv("INSIGHTS_MODEL", raising=False)
+    if encoder is None:
+        monkeypatch.delenv("INSIGHTS_ENCODER", raising=False)
+    else:
+        monkeypatch.setenv("INSIGHTS_ENCODER", encoder)
     monkeypatch.setenv("INSIGHTS_CACHE_DIR", str(cache_dir))
     data_dir = str(tmp_path / "data")
     result = CliRunner().invoke(cli, ["--data-dir", data_dir, "ingest", str(notes)])
@@ -99,5 +116,5 @@ def test_the_cli_ingests_and_searches_with_the_default_encoder(cache_dir: Path, 
                                       "--mode", "semantic", "--json"])
     assert result.exit_code == 0, result.output
     assert "logging me out" in json.loads(result.output)["hits"][0]["text"]
-    # The embedder the CLI loaded (one per process) is the ONNX one.
-    assert isinstance(make_embedder(DEFAULT_MODEL, "auto", cache_dir), OnnxEmbedder)
+    # The embedder the CLI loaded (one per process); without CUDA the default is CPU_ENCODER.
+    assert isinstance(make_embedder(DEFAULT_MODEL, encoder or "auto", cache_dir), kind)

@@ -1,4 +1,4 @@
-"""Text embedders: the bundled sentence-transformers model, any other one, or a hashing stand-in."""
+"""Text embedders: a sentence-transformers model run by torch or ONNX Runtime, or a hashing stand-in."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from insights.config import DEFAULT_MODEL, ENCODERS, user_cache_dir
+from insights.config import CPU_ENCODER, DEFAULT_MODEL, ENCODERS, user_cache_dir
 from insights.errors import ConfigError
 
 #: A deterministic, model-free embedder: fast tests and a fallback with no torch at all.
@@ -41,6 +41,8 @@ class ModelEmbedder:
     name: str
     dimension: int
     batch_size: int
+    #: Batches run side by side (each on one core) rather than each spread over every core.
+    parallel: int = 1
 
     def __init__(self) -> None:
         # A question is encoded once however many times a request asks for it (ranking, the weak-match
@@ -62,15 +64,23 @@ class ModelEmbedder:
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         """Encode texts sorted by length, one batch at a time.
 
-        Padding stays low, and a query waits for at most one batch of a running ingest, never for all of it.
+        Padding stays low, and a query waits for at most one batch (or one batch per core, when they run side by
+        side) of a running ingest, never for all of it.
         """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        for start in range(0, len(batches), self.parallel):
+            group = batches[start : start + self.parallel]
             with _model_lock:
-                out[rows] = self._run([texts[i] for i in rows])
+                for rows, vectors in zip(group, self._run_all([[texts[i] for i in rows] for rows in group]),
+                                         strict=True):
+                    out[rows] = vectors
         return out
+
+    def _run_all(self, batches: list[list[str]]) -> list[np.ndarray]:
+        """Return the normalised vectors of up to :attr:`parallel` batches."""
+        return [self._run(batch) for batch in batches]
 
     def _run(self, texts: list[str]) -> np.ndarray:
         """Return the normalised vectors of one batch."""
@@ -176,8 +186,8 @@ class HashingEmbedder:
 def make_embedder(name: str = DEFAULT_MODEL, encoder: str = "auto", cache_dir: Path | None = None) -> Embedder:
     """Return the embedder for a model name, a local path, or ``hashing``; each loads once per process.
 
-    ``auto`` runs torch in fp16 on a CUDA device, else the bundled model with ONNX Runtime (int8, exported
-    once into ``cache_dir``); any other model runs with torch unless ``encoder`` is ``onnx``.
+    ``auto`` runs torch in fp16 on a CUDA device, else the bundled model with :data:`CPU_ENCODER` and any other
+    model with torch. ``onnx`` exports the model once into ``cache_dir`` and runs it int8 with ONNX Runtime.
 
     :raises ConfigError: when the encoder is unknown or the model cannot be loaded.
     """
@@ -186,12 +196,12 @@ def make_embedder(name: str = DEFAULT_MODEL, encoder: str = "auto", cache_dir: P
     if name == HASHING:
         return HashingEmbedder()
     if encoder == "auto":
-        encoder = "onnx" if name == DEFAULT_MODEL and not cuda_available() else "torch"
-    if encoder == "onnx":
-        from insights.storage.onnx_encoder import OnnxEmbedder
+        encoder = "torch" if name != DEFAULT_MODEL or cuda_available() else CPU_ENCODER
+    if encoder == "torch":
+        return SentenceTransformerEmbedder(name)
+    from insights.storage.onnx_encoder import OnnxEmbedder
 
-        return OnnxEmbedder(name, _model_path(name), cache_dir or user_cache_dir())
-    return SentenceTransformerEmbedder(name)
+    return OnnxEmbedder(name, _model_path(name), cache_dir or user_cache_dir())
 
 
 def _model_path(name: str) -> str:

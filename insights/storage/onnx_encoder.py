@@ -10,6 +10,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,13 @@ from insights.storage.atomic import atomic_write
 from insights.storage.embedder import _CORES, ModelEmbedder
 
 #: Bump when the export recipe changes, so every cached file made by the old one is left unused.
-RECIPE = 1
+RECIPE = 2
 #: The libraries whose versions change what an export holds or whether it loads.
 _LIBRARIES = ("torch", "transformers", "sentence-transformers", "onnx", "onnxruntime")
 #: Metadata stored in the exported file: the exact pipeline's tokenizer and how it truncates.
 _TOKENIZER, _MAX_LENGTH, _LOWER = "insights.tokenizer", "insights.max_seq_length", "insights.do_lower_case"
-#: The product int8 weights hurt most: the first layer's feed-forward output (BERT's naming).
-_SENSITIVE = "layer.0/output/dense/MatMul"
+#: The products int8 hurts most: each layer's feed-forward output projection (BERT's naming).
+_FEED_FORWARD_OUT = "/output/dense/MatMul"
 #: The tokenizer's field for each model input.
 _FIELDS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
 
@@ -35,12 +36,17 @@ log = logging.getLogger(__name__)
 
 
 class OnnxEmbedder(ModelEmbedder):
-    """A sentence-transformers model's ONNX export: same tokens, mean pooling and normalising, int8 weights."""
+    """A sentence-transformers model run from its ONNX export: the same tokens, pooling and normalising, int8."""
 
-    def __init__(self, name: str, model_dir: str, cache_dir: Path, quantize: bool = True, batch_size: int = 64) -> None:
+    def __init__(self, name: str, model_dir: str, cache_dir: Path, quantize: bool = True, batch_size: int = 32,
+                 side_by_side: bool = True) -> None:
         super().__init__()
         self.name = name
         self.batch_size = batch_size
+        # One batch per core, each on one thread, beats each batch split over every core, which waits at
+        # every operator for the slowest core: most on a busy machine (bench/README.md).
+        self.parallel = _CORES if side_by_side else 1
+        self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="onnx-encoder")
         self.path = export_path(model_dir, cache_dir, quantize)
         if self.path.exists():
             try:
@@ -48,7 +54,7 @@ class OnnxEmbedder(ModelEmbedder):
                 return
             except Exception as ex:  # noqa: BLE001 - whatever is wrong with a cached file, a new export mends it
                 log.warning("re-exporting %s: the cached file does not load (%s)", self.path, ex)
-        log.warning("exporting %s to ONNX, once, into %s (about a minute)", name, self.path)
+        log.warning("exporting %s to ONNX, once, into %s", name, self.path)
         try:
             export(model_dir, self.path, quantize)
         except ImportError as ex:
@@ -65,9 +71,7 @@ class OnnxEmbedder(ModelEmbedder):
         from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = _CORES
-        # A spinning pool keeps burning the cores between batches, when the web threads need them.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.intra_op_num_threads = 1 if self.parallel > 1 else _CORES
         self.session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         meta = self.session.get_modelmeta().custom_metadata_map
         self.tokenizer = Tokenizer.from_str(meta[_TOKENIZER])
@@ -80,6 +84,10 @@ class OnnxEmbedder(ModelEmbedder):
         if probe.ndim != 2 or not np.isfinite(probe).all() or abs(float(np.linalg.norm(probe)) - 1) > 1e-3:
             raise ValueError(f"a probe sentence came out as {probe.shape} with norm {np.linalg.norm(probe)}")
         self.dimension = int(probe.shape[1])
+
+    def _run_all(self, batches: list[list[str]]) -> list[np.ndarray]:
+        """Return the normalised vectors of a few batches, run side by side (ONNX Runtime lets go of the GIL)."""
+        return list(self._pool.map(self._run, batches)) if len(batches) > 1 else [self._run(b) for b in batches]
 
     def _run(self, texts: list[str]) -> np.ndarray:
         """Return the normalised vectors of one batch."""
@@ -154,10 +162,11 @@ def export(model_dir: str, path: Path, quantize: bool = True) -> None:
                        hidden_size=config.hidden_size, opt_level=1).save_model_to_file(fused)
         if quantize:
             # Per-channel int8 weights for the projections (attention's included), never for the products of two
-            # activations or the embedding table; the first layer's feed-forward output keeps float weights:
-            # alone it moves the vectors more than all the other layers together (measured on the bundled model:
-            # mean cosine with torch 0.9956 instead of 0.9943; bench/README.md).
-            sensitive = [n.name for n in onnx.load(fused).graph.node if n.name.endswith(_SENSITIVE)]
+            # activations or the embedding table. The feed-forward output projections stay float: their input,
+            # after GELU, has outliers that one int8 scale per tensor cannot resolve (mean cosine with torch on
+            # SciFact passages 0.9972 instead of 0.9943; bench/README.md).
+            sensitive = [n.name for n in onnx.load(fused).graph.node
+                         if n.name.endswith(_FEED_FORWARD_OUT) and "/attention/" not in n.name]
             quantize_dynamic(fused, quantised, weight_type=QuantType.QInt8, per_channel=True,
                              op_types_to_quantize=["MatMul", "Attention"], nodes_to_exclude=sensitive,
                              extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT})
@@ -178,3 +187,11 @@ def _quiet_root_logger() -> Iterator[None]:
         yield
     finally:
         logging.disable(logging.NOTSET)
+
+
+if __name__ == "__main__":  # `make install` exports the configured model once, ahead of the first ingest
+    from insights.config import Settings
+    from insights.storage.embedder import _model_path
+
+    settings = Settings.from_env()
+    print(OnnxEmbedder(settings.model, _model_path(settings.model), settings.cache_dir).path)

@@ -109,6 +109,10 @@ def build(data_dir: Path) -> dict[str, Any]:
     if stamp.is_file() and stamp.read_text().strip() == digest.hexdigest():
         report["reused"] = True
         return report
+    if stamp.is_file():
+        # Built by another version: ingest would skip the unchanged files and keep their old passages.
+        shutil.rmtree(data_dir)
+        data_dir.mkdir(parents=True)
     started = time.perf_counter()
     for kind, paths in groups.items():
         done = cli(data_dir, "ingest", *paths, "--kind", kind, "--json")

@@ -7,12 +7,10 @@ import json
 import os
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 from corpus import questions
 from search_latency import build, timed
-from timing import machine_info, percentile, summary_ms, table, write_json
+from timing import machine_info, percentile, start_server, stop_server, summary_ms, table, write_json
 
 from insights.config import DEFAULT_MODEL, Settings
 from insights.repository import Repository
@@ -66,35 +64,6 @@ def children_cpu_seconds() -> float:
     """Return the user + system CPU seconds of this process's finished children (wrk, here)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def start_server(data: Path, port: int, threads: int, log: Path) -> tuple[subprocess.Popen[bytes], float]:
-    """Start ``insights serve`` and return it with the seconds until it answered."""
-    command = [sys.executable, "-m", "insights", "--data-dir", str(data), "serve", "--port", str(port),
-               "--threads", str(threads)]
-    start = time.perf_counter()
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    while time.perf_counter() - start < 300:
-        if server.poll() is not None:
-            sys.exit(f"the server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)[0] == 200:
-                return server, time.perf_counter() - start
-        except OSError:
-            time.sleep(0.25)
-    stop_server(server)
-    sys.exit(f"the server did not answer within 300 s:\n{log.read_text()}")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """Stop the server as Ctrl+C would, killing it if it lingers."""
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def warm_up(base: str, asked: list[str], limit: int) -> None:

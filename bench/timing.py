@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,3 +93,37 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
     return path
+
+
+def start_server(data: Path, port: int, threads: int, log: Path, host: str = "127.0.0.1",
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], float]:
+    """Start ``insights serve``; return it and the seconds until it answered (exit with its log if it never does)."""
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "insights", "--data-dir", str(data), "serve", "--host", host, "--port",
+               str(port), "--threads", str(threads)]
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/api/v1/openapi.json"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
+    while time.perf_counter() - started < 300:
+        if server.poll() is not None:
+            sys.exit(f"the server exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with opener.open(url, timeout=2) as response:
+                if response.status == 200:
+                    return server, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.25)
+    stop_server(server)
+    sys.exit(f"the server did not answer within 300 s:\n{log.read_text()}")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server as Ctrl+C would, killing it if it lingers."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

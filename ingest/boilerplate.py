@@ -28,6 +28,29 @@ def is_non_answer(text: str) -> bool:
     return not core or core in _NON_ANSWERS or not re.search(r"\w", core)
 
 
+#: Words a listener says to keep a conversation going ("Mm-hmm.", "Yeah, totally.", "Okay, got it.").
+_BACKCHANNEL = frozenset({
+    "yeah", "yes", "yep", "yup", "yea", "no", "nope", "nah", "ok", "okay", "k", "right", "sure", "mm", "mmm", "mhm",
+    "hmm", "hm", "mm-hmm", "mm-hm", "uh-huh", "uh", "um", "umm", "er", "erm", "ah", "oh", "cool", "great", "nice",
+    "good", "fine", "alright", "got", "it", "i", "see", "exactly", "totally", "absolutely", "definitely", "true",
+    "thanks", "thank", "you", "so", "and", "well", "wow", "interesting", "perfect", "gotcha", "indeed", "of",
+    "course", "makes", "sense", "that", "huh",
+})
+#: Bracketed notes of a transcriber: "[inaudible]", "(laughs)", "[crosstalk 00:14:02]".
+_TRANSCRIBER_NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+#: A backchannel turn has at most this many words.
+_BACKCHANNEL_WORDS = 8
+
+
+def is_backchannel(text: str) -> bool:
+    """Return True for a transcript turn that only keeps the talk going: "Mm-hmm.", "Yeah, no, totally.", "[inaudible]".
+
+    It stays in the transcript, but as a quote it says nothing, and read after its prompt it takes the prompt's topic.
+    """
+    words = re.findall(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", _TRANSCRIBER_NOTE.sub(" ", text).lower())
+    return len(words) <= _BACKCHANNEL_WORDS and all(word in _BACKCHANNEL for word in words)
+
+
 # --- PDF page furniture ------------------------------------------------------------------------
 
 #: A line that is only a page number: "2", "- 2 -", "Page 2", "Page 2 of 5", "2/5", "p. 2".
@@ -38,6 +61,11 @@ _EDGE_LINES = 3
 _COVER_MAX_WORDS = 40
 #: ...in front of a document with at least this many words on its other pages.
 _COVER_MIN_BODY_WORDS = 100
+#: A first page of prose is a cover too when it has fewer words than this and than this share of a median page.
+_COVER_SHORT_WORDS = 80
+_COVER_SHARE = 0.35
+#: ...and no paragraph longer than this: a title page's lines are titles, names, dates and a notice.
+_COVER_LINE_WORDS = 20
 #: Body text narrower than this (or too few lines to measure) is not judged by how full its lines are.
 _MIN_WIDTH = 40
 _SENTENCE = re.compile(r"(?:\S+\s+){7,}\S*[.!?][\"')\]]?\s*$")
@@ -95,17 +123,42 @@ def strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def is_cover_page(text: str, body_words: int) -> bool:
-    """Return True for a title page: a few lines of title, author and date, no sentence of prose.
+def is_cover_page(text: str, other_pages: list[int]) -> bool:
+    """Return True for a title page: a few lines of title, author and date in front of fuller pages.
 
-    ``body_words`` counts the words on the other pages: a short note is no cover of itself.
+    ``other_pages`` counts the words on each other page: a short note is no cover of itself. A page
+    with no sentence of prose and few words is a cover; so is a page of short lines far shorter than the
+    pages after it (a cover's "Internal use only. Do not forward." reads as a sentence but carries nothing).
     """
-    lines = text.split("\n")
-    return (
-        body_words >= _COVER_MIN_BODY_WORDS
-        and len(text.split()) < _COVER_MAX_WORDS
-        and not any(_SENTENCE.search(line) for line in lines)
-    )
+    words = len(text.split())
+    if sum(other_pages) < _COVER_MIN_BODY_WORDS:
+        return False
+    if words < _COVER_MAX_WORDS and not any(_SENTENCE.search(line) for line in text.split("\n")):
+        return True
+    fuller = sorted(other_pages)[len(other_pages) // 2]  # the median page
+    longest = max((len(line.split()) for line in text.split("\n")), default=0)
+    return (len(other_pages) >= 2 and words < _COVER_SHORT_WORDS and words <= _COVER_SHARE * fuller
+            and longest <= _COVER_LINE_WORDS)
+
+
+#: A table-of-contents entry: a title, then dot leaders (or a wide gap) and a page number.
+_CONTENTS_ENTRY = re.compile(r"^\S.{1,}?(?:\s*(?:\.\s?){3,}|\s*…+|\s{3,})\s*\d{1,4}$")
+_CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.I)
+#: A contents page has at least this many entries, and they are at least half its lines.
+_CONTENTS_MIN_ENTRIES = 3
+
+
+def is_contents_page(lines: list[str]) -> bool:
+    """Return True for a table of contents: mostly "Title ...... 4" lines, or a "Contents" page of numbered lines.
+
+    Its words are every topic of the document, so as a passage it would answer every question and say nothing.
+    """
+    body = [line.strip() for line in lines if line.strip()]
+    entries = sum(bool(_CONTENTS_ENTRY.match(line)) for line in body)
+    if body and _CONTENTS_TITLE.match(body[0]):
+        # Under a "Contents" title, an entry needs no leader: "2. Findings 4".
+        entries = max(entries, sum(bool(re.search(r"\D\s+\d{1,4}$", line)) for line in body[1:]))
+    return entries >= _CONTENTS_MIN_ENTRIES and 2 * entries >= len(body)
 
 
 def hyphenated_words(text: str) -> set[str]:
@@ -159,7 +212,12 @@ def join_wrapped_lines(lines: list[str], width: int, compounds: set[str]) -> str
 
 #: Landmark roles of site chrome, not of the article.
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
-_CHROME_NAMES = re.compile(r"breadcrumb|cookie|consent|gdpr|navbar|sidebar|skip-link|site-(?:header|footer|nav)", re.I)
+_CHROME_NAMES = re.compile(
+    r"breadcrumb|cookie|consent|gdpr|navbar|sidebar|skip-link|site-(?:header|footer|nav)"
+    # Sharing buttons, newsletter boxes, related-post lists, ads and pop-ups, as a whole word of a class or id
+    # ("social-share", "newsletter_signup"; not "market-share-table").
+    r"|(?<![\w-])(?:(?:social|newsletter|subscribe|sign-?up|related|promo|advert|popup|modal)[\w-]*"
+    r"|share|sharing|share-?(?:buttons?|bar|links|tools|this)|ads|ad-slot)(?![\w-])", re.I)
 #: Elements inside which a <header> or <footer> belongs to the content (an article's byline).
 _CONTENT_ROOTS = frozenset({"article", "main"})
 #: Blocks judged by their share of link text: a menu, a list of related links, a tag cloud.

@@ -23,7 +23,7 @@ KINDS = (
 DEFAULT_KIND = "note"
 
 #: Document fields a user may set (front matter, CLI flags, upload form).
-FIELDS = ("title", "kind", "date", "participant", "segment", "competitor", "tags", "author")
+FIELDS = ("title", "kind", "date", "participant", "segment", "competitor", "aliases", "tags", "author")
 
 # The limits on metadata, one definition for front matter, CLI flags, the upload form and the API.
 # A title is a line, a name is a name and a tag is a word or two; anything longer is a mistake or an
@@ -32,6 +32,8 @@ MAX_TITLE_CHARS = 300
 MAX_NAME_CHARS = 200
 MAX_TAG_CHARS = 64
 MAX_TAGS = 100
+#: Other names of a competitor ("PilotAI" for ShiftPilot's assistant) one document may give.
+MAX_ALIASES = 20
 #: The longest value of each free-text field, in characters.
 FIELD_LIMITS = {
     "title": MAX_TITLE_CHARS,
@@ -102,6 +104,25 @@ def normalize_tags(value: Any) -> list[str]:
     return tags
 
 
+def normalize_aliases(value: Any) -> list[str]:
+    """Return a competitor's other names from a list or a comma-separated string, one spelling each.
+
+    :raises MetadataError: for more than MAX_ALIASES names or a name longer than MAX_NAME_CHARS.
+    """
+    items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
+    names: dict[str, str] = {}
+    for item in items:
+        name = str(item).strip()
+        if name:
+            names.setdefault(name.lower(), name)
+    if len(names) > MAX_ALIASES:
+        raise MetadataError(f"at most {MAX_ALIASES} aliases per document; got {len(names):,}")
+    for name in names.values():
+        if len(name) > MAX_NAME_CHARS:
+            raise MetadataError(f"an alias is at most {MAX_NAME_CHARS} characters; {quoted(name)} has {len(name):,}")
+    return list(names.values())
+
+
 def normalize_kind(value: Any) -> str | None:
     """Return a known source kind for loose spellings ("Usability test" → "usability-test"), or None."""
     if value is None or value == "":
@@ -127,6 +148,8 @@ def normalize_metadata(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             continue
         if key == "tags":
             out["tags"] = normalize_tags(value)
+        elif key == "aliases":
+            out["aliases"] = normalize_aliases(value)
         elif key == "date":
             date = normalize_date(value)
             if date is None:

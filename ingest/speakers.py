@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from ingest.boilerplate import is_backchannel
 from ingest.model import ParsedDocument, Section
 
 INTERVIEWER = "interviewer"
@@ -63,7 +64,9 @@ def assign_roles(doc: ParsedDocument, interviewers: Iterable[str] = (), filename
             prompt = _prompt(turn)
         elif prompt is not None:
             locator["prompt"] = prompt
-        sections.append(replace(section, locator=locator))
+        # "Mm-hmm." stays in the transcript but is no passage: read after its prompt it would rank on the prompt alone.
+        passage = section.passage and not is_backchannel(turn)
+        sections.append(replace(section, locator=locator, passage=passage))
     metadata = {k: v for k, v in doc.metadata.items() if k != "interviewers"}
     return replace(doc, sections=tuple(sections), metadata=metadata)
 

@@ -49,6 +49,9 @@ class Settings:
     max_passages: int = 10_000
     #: Reading and chunking one file may take this many seconds before it fails.
     max_parse_seconds: float = 60.0
+    #: From this many passages on, search uses an approximate (IVF) vector index built from the stored
+    #: vectors instead of scanning them all; 0 always uses it. Below it, exact search is fast enough.
+    ann_threshold: int = 200_000
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -25,5 +25,9 @@ class InsightNotFound(InsightsError):
     """No saved insight, or no evidence of that insight, has the given id."""
 
 
+class UserNotFound(InsightsError):
+    """No account or API token has the given name or id."""
+
+
 class Busy(InsightsError):
     """Another change is being written right now; the same request will succeed in a moment."""

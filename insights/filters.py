@@ -21,10 +21,13 @@ class Filters:
     date_to: str | None = None
     #: Phrases every passage must contain (case-insensitive), from "quoted" parts of a question.
     contains: tuple[str, ...] = ()
+    #: Restricted collections the reader may not see: set by the repository from its reader, never by a user.
+    hidden: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the filters that are set, for JSON output."""
-        return {f.name: (list(v) if isinstance(v, tuple) else v) for f in fields(self) if (v := getattr(self, f.name))}
+        """Return the filters that are set, for JSON output (not which collections are hidden: that says they exist)."""
+        return {f.name: (list(v) if isinstance(v, tuple) else v) for f in fields(self)
+                if (v := getattr(self, f.name)) and f.name != "hidden"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -19,12 +20,16 @@ from ingest.metadata import normalize_tags
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, SourceFile, discover
 from ingest.speakers import in_context
+from insights.accounts import Accounts
 from insights.config import Settings
 from insights.errors import Busy, DocumentNotFound, InsightsError, ModelMismatch
 from insights.filters import Filters
+from insights.restricted import Collections, Reader
 from insights.saved.collection import SavedInsights
+from insights.saved.writeup import to_markdown
 from insights.search import engine as searching
-from insights.search import negation, weak
+from insights.search import exports, negation, weak
+from insights.storage import audit
 from insights.storage.atomic import atomic_write
 from insights.storage.catalog import Catalog
 from insights.storage.embedder import Embedder, make_embedder
@@ -53,9 +58,13 @@ class Repository:
         self.originals.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "insights.db")
         self._embedder = embedder
-        self.indexes = Indexes(self.store, self.data_dir)
+        self.indexes = Indexes(self.store, self.data_dir, self.settings.ann_threshold)
         #: Findings with their evidence; they live beside the documents, outside the search indexes.
         self.saved = SavedInsights(self.store)
+        #: People, roles and API tokens; none means single-user mode on loopback.
+        self.accounts = Accounts(self.store)
+        #: Restricted collections: who may see which documents (see insights/restricted.py).
+        self.collections = Collections(self.store)
         # A writer holds this for a whole ingest; readers never take it (see Indexes).
         self._write_lock = threading.RLock()
         self._write_depth = 0
@@ -136,22 +145,26 @@ class Repository:
 
     def ingest(self, paths: Iterable[str | Path], metadata: dict[str, Any] | None = None,
                options: ParseOptions | None = None, prune: bool = False,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int, str], None] | None = None, actor: str = audit.LOCAL,
+               collection: int | None = None) -> IngestReport:
         """Add or update every file under ``paths``; skip unchanged ones; report each failure.
 
         Batch ``metadata`` (kind, tags, participant, ...) fills fields a file does not set itself.
-        With ``prune``, documents from the given folders whose files are gone are removed.
+        With ``prune``, documents from the given folders whose files are gone are removed. A
+        ``collection`` id puts every written document in that restricted collection.
         """
         paths = list(paths)
         found = list(discover(paths))
         files = [(f, str(f.resolve())) if isinstance(f, Path) else f for f in found]
-        report = self._ingest(files, metadata or {}, options or ParseOptions(), progress)
+        report = self._ingest(files, metadata or {}, options or ParseOptions(), progress, actor=actor,
+                              collection=collection)
         if prune:
-            report.removed = self._prune(paths)
+            report.removed = self._prune(paths, actor)
         return report
 
     def ingest_upload(self, path: Path, name: str, metadata: dict[str, Any] | None = None,
-                      options: ParseOptions | None = None, replace: int | None = None) -> IngestReport:
+                      options: ParseOptions | None = None, replace: int | None = None,
+                      actor: str = audit.LOCAL, collection: int | None = None) -> IngestReport:
         """Ingest one uploaded file parked at ``path``, named ``name`` by its owner.
 
         An upload is known by its name and its content together: the same file again is unchanged
@@ -166,11 +179,11 @@ class Repository:
             key = self.document(replace, with_passages=False)["source"]
         else:
             key = lambda source: f"upload:{source.content_hash}:{name}"  # noqa: E731
-        return self._ingest([(path, key)], metadata or {}, options or ParseOptions(), None, name)
+        return self._ingest([(path, key)], metadata or {}, options or ParseOptions(), None, name, actor, collection)
 
     def _ingest(self, files: Sequence[tuple[Path, SourceKey] | Problem], metadata: dict[str, Any],
                 options: ParseOptions, progress: Callable[[int, int, str], None] | None,
-                name: str | None = None) -> IngestReport:
+                name: str | None = None, actor: str = audit.LOCAL, collection: int | None = None) -> IngestReport:
         """Prepare files and write them in embedding-sized batches; the write lock is held only to write."""
         report = IngestReport()
         self.check_model()
@@ -186,17 +199,18 @@ class Repository:
             if isinstance(prepared, Prepared):
                 batch.add(prepared)
                 if batch.full:
-                    wrote |= self._write(batch.take(), report)
+                    wrote |= self._write(batch.take(), report, actor, collection)
             else:
                 report.record(prepared)
-        if self._write(batch.take(), report) or wrote:
+        if self._write(batch.take(), report, actor, collection) or wrote:
             # Once per run, not per batch: a crash before this only costs a rebuild from stored vectors.
             with self._writing():
                 self.indexes.save()
                 self._collect_originals()
         return report
 
-    def _write(self, items: list[Prepared], report: IngestReport) -> bool:
+    def _write(self, items: list[Prepared], report: IngestReport, actor: str = audit.LOCAL,
+               collection: int | None = None) -> bool:
         """Embed a batch of documents, then, holding the write lock, write them in one transaction.
 
         Return whether anything was written.
@@ -237,7 +251,14 @@ class Repository:
                     if item.existing_id is not None:
                         removed += self.store.delete_passages(item.existing_id)
                     document_id = self.store.save_document(item.fields, item.tags, item.existing_id)
+                    if collection is not None:  # in the same transaction: never visible to all, not for a moment
+                        self.store.db.execute("UPDATE documents SET collection_id = ? WHERE id = ?",
+                                              (collection, document_id))
                     added.append((self.store.insert_passages(document_id, rows, block, own), searched))
+                    audit.record(self.store, actor, "document.add" if item.existing_id is None else "document.update",
+                                 f"document:{document_id}", {"filename": item.fields["filename"],
+                                                             "title": item.fields["title"], "passages": len(rows),
+                                                             "source": item.fields["source"]})
                     item.document_id = document_id
                     written.append(item)
                 self.store.add_headings(headings, heading_vectors)
@@ -250,7 +271,7 @@ class Repository:
             report.record(item.result())
         return bool(written)
 
-    def remove(self, document_id: int, wait: bool = True) -> dict[str, Any]:
+    def remove(self, document_id: int, wait: bool = True, actor: str = audit.LOCAL) -> dict[str, Any]:
         """Delete a document, its passages, vectors and (if unshared) its kept original.
 
         :raises DocumentNotFound: when no document has this id.
@@ -261,20 +282,23 @@ class Repository:
             self.index()
             with self.store.transaction():
                 passage_ids = self.store.delete_document(document_id)
+                audit.record(self.store, actor, "document.delete", f"document:{document_id}",
+                             {"filename": doc["filename"], "title": doc["title"], "passages": len(passage_ids),
+                              "source": doc["source"]})
                 generation = self.store.bump_generation()
             self.indexes.apply(generation, passage_ids, [])
             self.indexes.save()
             self._collect_originals()
         return doc
 
-    def _prune(self, paths: list[str | Path]) -> list[dict[str, Any]]:
+    def _prune(self, paths: list[str | Path], actor: str = audit.LOCAL) -> list[dict[str, Any]]:
         """Remove documents whose source file, inside one of the given folders, no longer exists."""
         folders = [str(Path(p).resolve()) + os.sep for p in paths if Path(p).is_dir()]
         gone = [d for d in self.store.documents()
                 if any(d["source"].startswith(f) for f in folders) and not Path(d["source"]).exists()]
-        return [self.remove(d["id"]) for d in gone]
+        return [self.remove(d["id"], actor=actor) for d in gone]
 
-    def reindex(self, re_embed: bool = False) -> dict[str, Any]:
+    def reindex(self, re_embed: bool = False, actor: str = audit.LOCAL) -> dict[str, Any]:
         """Rebuild the vector index from stored vectors, or re-embed every passage with the configured model."""
         with self._writing():
             if re_embed:
@@ -292,6 +316,8 @@ class Repository:
             self._embed_headings(re_embed)
             self.indexes.rebuild()
             self.indexes.save()
+            audit.record(self.store, actor, "reindex", "repository",
+                         {"re_embed": re_embed, "model": self.model, "passages": len(self.indexes.vectors())})
         return self.stats()
 
     def _embed_headings(self, again: bool = False) -> None:
@@ -314,16 +340,22 @@ class Repository:
 
     # -- reading ----------------------------------------------------------------------------
 
+    def seen(self, filters: Filters | None, reader: Reader | None) -> Filters:
+        """Return the filters narrowed to what ``reader`` may see (everything when no reader is given)."""
+        filters = filters or Filters()
+        hidden = self.collections.hidden(reader)
+        return dataclasses.replace(filters, hidden=hidden) if hidden else filters
+
     def search(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
-               offset: int = 0) -> list[searching.Hit]:
+               offset: int = 0, reader: Reader | None = None) -> list[searching.Hit]:
         """Return the passages that best answer ``query``, each with its citation."""
-        ranked = self.rank(query, mode, filters, max(searching.DEPTH, offset + limit))
+        ranked = self.rank(query, mode, self.seen(filters, reader), max(searching.DEPTH, offset + limit))
         return searching.hydrate(self.store, ranked[offset : offset + limit], query)
 
     def search_page(self, query: str, mode: str = "hybrid", limit: int = 10, filters: Filters | None = None,
-                    offset: int = 0) -> dict[str, Any]:
+                    offset: int = 0, reader: Reader | None = None) -> dict[str, Any]:
         """Return one page of hits with the number of candidates and facet counts over all of them."""
-        ranked = self.rank(query, mode, filters, max(searching.DEPTH, offset + limit))
+        ranked = self.rank(query, mode, self.seen(filters, reader), max(searching.DEPTH, offset + limit))
         return {
             "hits": searching.hydrate(self.store, ranked[offset : offset + limit], query),
             "total": len(ranked),
@@ -341,8 +373,9 @@ class Repository:
 
     def rank(self, query: str, mode: str = "hybrid", filters: Filters | None = None,
              depth: int = searching.DEPTH, fusion: str = "confidence",
-             within: np.ndarray | None = None) -> list[tuple[int, float]]:
+             within: np.ndarray | None = None, reader: Reader | None = None) -> list[tuple[int, float]]:
         """Return (passage id, score) for every candidate, best first: search without the hydration."""
+        filters = self.seen(filters, reader)
         if mode not in searching.MODES:
             raise InsightsError(f"unknown search mode {mode!r}; use one of {', '.join(searching.MODES)}")
         if not query.strip():
@@ -360,20 +393,24 @@ class Repository:
         return negation.demote(ranked, query, self.catalog().texts_of([i for i, _ in ranked]))
 
     def scope(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
-              depth: int = theming.DEPTH) -> list[int]:
+              depth: int = theming.DEPTH, reader: Reader | None = None) -> list[int]:
         """Return the passages a question and filters select: the question's best candidates, or every match."""
+        filters = self.seen(filters, reader)
         if query.strip():
             return [i for i, _ in self.rank(query, mode, filters, depth)][:depth]
         catalog = self.catalog()
         # Browsing keeps interviewers' prompts: themes cluster them with their answers, never count them.
-        return catalog.allowed(filters or Filters(), prompts=True).tolist()
+        return catalog.allowed(filters, prompts=True).tolist()
 
     def themes(self, query: str = "", filters: Filters | None = None, mode: str = "hybrid",
-               quotes: int = theming.QUOTES, theme: int | None = None) -> theming.ThemeReport:
+               quotes: int = theming.QUOTES, theme: int | None = None,
+               reader: Reader | None = None) -> theming.ThemeReport:
         """Group the passages in scope into themes sorted by evidence; ``theme`` gets all its quotes."""
-        return theming.build(self.store, self.scope(query, filters, mode), query, filters, quotes, theme)
+        return theming.build(self.store, self.scope(query, filters, mode, reader=reader), query, filters, quotes,
+                             theme)
 
-    def set_tags(self, document_id: int, tags: Iterable[str], wait: bool = True) -> list[str]:
+    def set_tags(self, document_id: int, tags: Iterable[str], wait: bool = True,
+                 actor: str = audit.LOCAL, reader: Reader | None = None) -> list[str]:
         """Replace a document's tags; return them as stored.
 
         :raises DocumentNotFound: when no document has this id.
@@ -381,25 +418,60 @@ class Repository:
         """
         clean = normalize_tags(list(tags))
         with self._writing(wait):
-            self.document(document_id, with_passages=False)
+            self.document(document_id, with_passages=False, reader=reader)
             with self.store.transaction() as db:
+                before = self.store.tags([document_id])[document_id]
                 db.execute("DELETE FROM tags WHERE document_id = ?", (document_id,))
                 db.executemany("INSERT INTO tags (document_id, tag) VALUES (?, ?)", [(document_id, t) for t in clean])
+                audit.record(db, actor, "document.tags", f"document:{document_id}", {"before": before, "tags": clean})
         return clean
 
-    def documents(self) -> list[dict[str, Any]]:
-        """Return every document's fields and passage count, newest first."""
-        rows = [dict(r) for r in self.store.documents()]
+    def export(self, question: str, fmt: str = "csv", mode: str = "hybrid", limit: int = exports.EXPORT_LIMIT,
+               filters: Filters | None = None, link: Callable[[searching.Hit], str] | None = None,
+               actor: str = audit.LOCAL, reader: Reader | None = None) -> tuple[str, int]:
+        """Return the quotes that answer ``question`` as a CSV or Markdown file, and how many; audited."""
+        hits = self.search(question, mode, limit, filters, reader=reader)
+        audit.record(self.store, actor, "export", "search", {"query": question, "format": fmt, "mode": mode,
+                                                             "filters": (filters or Filters()).to_dict(),
+                                                             "quotes": len(hits)})
+        return exports.render(fmt, question, hits, link), len(hits)
+
+    def export_insight(self, insight_id: int, actor: str = audit.LOCAL, reader: Reader | None = None) -> str:
+        """Return a saved insight as Markdown with footnoted citations; audited.
+
+        :raises InsightNotFound: when no insight has this id.
+        """
+        found = self.saved.get(insight_id, self.collections.hidden(reader))
+        audit.record(self.store, actor, "export", f"insight:{insight_id}", {"format": "md", "title": found.title})
+        return to_markdown(found)
+
+    def audit_log(self, since: str | None = None, actor: str | None = None, action: str | None = None,
+                  limit: int | None = None, before: int | None = None) -> list[audit.Entry]:
+        """Return audit entries, oldest first, filtered as :func:`insights.storage.audit.entries` says."""
+        return audit.entries(self.store, since, actor, action, limit, before)
+
+    def documents(self, reader: Reader | None = None) -> list[dict[str, Any]]:
+        """Return every document the reader may see, with its fields and passage count, newest first."""
+        hidden = set(self.collections.hidden(reader))
+        rows = [dict(r) for r in self.store.documents() if r["collection_id"] not in hidden]
         tags = self.store.tags(r["id"] for r in rows)
         return [{**r, "tags": tags[r["id"]]} for r in rows]
 
-    def document(self, document_id: int, with_passages: bool = True) -> dict[str, Any]:
+    def documents_about(self, competitors: Iterable[str]) -> set[int]:
+        """Return the ids of the documents that speak of any of these competitors, as search's filter reads them."""
+        return self.catalog().documents_about(competitors)
+
+    def competitor_names(self, reader: Reader | None = None) -> list[str]:
+        """Return every competitor some passage the reader may see is about, sorted."""
+        return self.catalog().competitors_seen(self.collections.hidden(reader))
+
+    def document(self, document_id: int, with_passages: bool = True, reader: Reader | None = None) -> dict[str, Any]:
         """Return one document with its full text and, by default, its passages.
 
-        :raises DocumentNotFound: when no document has this id.
+        :raises DocumentNotFound: when no document has this id, or the reader may not see it (the same answer).
         """
         row = self.store.document(document_id)
-        if row is None:
+        if row is None or row["collection_id"] in self.collections.hidden(reader):
             raise DocumentNotFound(f"no document with id {document_id}")
         tags = self.store.tags([document_id])[document_id]
         doc = {**dict(row), "metadata": json.loads(row["metadata"]), "tags": tags}
@@ -410,9 +482,32 @@ class Repository:
             ]
         return doc
 
-    def original_path(self, document_id: int) -> Path:
+    def original_path(self, document_id: int, reader: Reader | None = None) -> Path:
         """Return the path of a document's kept original file."""
-        return self.originals / self.document(document_id, with_passages=False)["original"]
+        return self.originals / self.document(document_id, with_passages=False, reader=reader)["original"]
+
+    def hit(self, passage_id: int, reader: Reader | None = None) -> searching.Hit:
+        """Return one passage as a hit with its citation.
+
+        :raises DocumentNotFound: when no passage has this id, or the reader may not see its document.
+        """
+        found = searching.hydrate(self.store, [(passage_id, 0.0)], "")
+        document = self.store.document(found[0].document_id) if found else None
+        if document is None or document["collection_id"] in self.collections.hidden(reader):
+            raise DocumentNotFound(f"no passage with id {passage_id}")
+        return found[0]
+
+    def move(self, document_id: int, collection: str | None, actor: str = audit.LOCAL) -> dict[str, Any]:
+        """Put a document in a restricted collection, or with None in none; return the document.
+
+        :raises DocumentNotFound: for an unknown document; NotFound for an unknown collection.
+        """
+        with self._writing():
+            self.index()  # in step, so the new generation is applied rather than rebuilt
+            generation = self.collections.move(document_id, collection, actor)
+            self.indexes.apply(generation, [], [], moved=[document_id])
+            self.indexes.save()
+        return self.document(document_id, with_passages=False)
 
     def stats(self) -> dict[str, Any]:
         """Return counts, the model, and whether the index agrees with the database."""

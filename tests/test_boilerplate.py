@@ -99,6 +99,41 @@ def test_pdf_wrapped_lines_read_as_sentences_and_keep_their_page() -> None:
     assert swap.locator == {"page": 3}
 
 
+def make_pdf(first_page: str, pages: int = 3) -> bytes:
+    """A PDF whose first page holds ``first_page`` and whose other pages each hold a full paragraph."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, first_page, new_x="LMARGIN", new_y="NEXT")
+    for paragraph in (PARAGRAPHS * 2)[: pages - 1]:
+        pdf.add_page()
+        pdf.multi_cell(0, 7, " ".join([paragraph] * 4), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_pdf_cover_with_a_sentence_on_it_is_still_a_cover() -> None:
+    # A title page often carries a line of prose ("Internal use only. Do not forward...") and a subtitle
+    # that wraps; far shorter than the pages after it, it is still a cover.
+    cover = ("Harbour Logistics User Research\nReturns & Label Printing:\nWhat Small Shops Told Us\n"
+             "Findings from seven merchant interviews, a survey and\nsupport tickets from the first quarter\n"
+             "April 2026 | Prepared by Noor Haddad, User Research\n"
+             "Internal use only. Do not forward this report outside the research team.")
+    text, chunks = parse_and_chunk(".pdf", make_pdf(cover, pages=4))
+    assert "Prepared by Noor Haddad" in text
+    assert {chunk.locator["page"] for chunk in chunks} == {2, 3, 4}
+
+
+def test_pdf_short_first_page_of_prose_is_content() -> None:
+    # A first page that holds a paragraph is content, however much fuller the pages after it are.
+    _, chunks = parse_and_chunk(".pdf", make_pdf(PARAGRAPHS[2], pages=3))
+    assert {chunk.locator["page"] for chunk in chunks} == {1, 2, 3}
+    _, chunks = parse_and_chunk(".pdf", make_pdf("Printing labels: " + PARAGRAPHS[0][:150] + ".", pages=3))
+    assert 1 in {chunk.locator["page"] for chunk in chunks}
+
+
 def test_pdf_page_number_styles_are_dropped() -> None:
     from fpdf import FPDF
 
@@ -316,3 +351,34 @@ def test_a_note_that_is_only_headings_is_still_ingested(repo: Repository, tmp_pa
     report = repo.ingest([note])
     assert report.count("added") == 1, report.failed
     assert [p["text"] for p in repo.document(repo.documents()[0]["id"])["passages"]] == ["Next week"]
+
+
+def test_pdf_table_of_contents_is_no_passage() -> None:
+    body = [PARAGRAPHS[0], PARAGRAPHS[1]]
+    contents = ["Contents", "1. Executive summary 2", "2. Printing return labels 3", "3. Shoppers without printers 3"]
+    leaders = ["Executive summary ........ 2", "Printing return labels ........ 3", "Method . . . . . . 4"]
+    for page in (contents, leaders):
+        text, chunks = parse_and_chunk(".pdf", pdf_pages([page, body[:1], body[1:]]))
+        assert "Executive summary" in text  # the document still shows it
+        assert [chunk.locator["page"] for chunk in chunks] == [2, 3]
+    # Numbers at the ends of lines are no contents page of themselves: a page of figures is content.
+    figures = ["Shops that print their own labels: 12", "Shops that post a label to the shopper: 8",
+               "Shops with no returns at all last quarter: 3", "All of them asked for QR code returns."]
+    _, chunks = parse_and_chunk(".pdf", pdf_pages([figures, body[:1]]))
+    assert [chunk.locator["page"] for chunk in chunks] == [1, 2]
+
+
+def test_html_share_newsletter_and_ad_boxes_are_left_out() -> None:
+    page = b"""<html><body><main><article><h1>Why shops leave ShipNinja</h1>
+    <div class="social-share"><span>Share this post</span> <button>Copy link</button></div>
+    <p>The first reason is the invoice: add-ons are charged on top of a cheap plan.</p>
+    <div class="newsletter_signup"><h3>Get our newsletter</h3><p>One email a month, no spam.</p>
+    <input type="email"><button>Subscribe</button></div>
+    <div class="ad-slot">Try Parcelly free for 14 days</div>
+    <table class="market-share-table"><tr><td>ShipNinja holds 40 percent of small shops</td></tr></table>
+    </article></main></body></html>"""
+    text, chunks = parse_and_chunk(".html", page)
+    for words in ["Share this post", "Copy link", "newsletter", "no spam", "Subscribe", "14 days"]:
+        assert words not in text
+    joined = " ".join(chunk.text for chunk in chunks)
+    assert "the invoice" in joined and "40 percent" in joined  # "market-share" is a table about share, kept

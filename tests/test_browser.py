@@ -20,9 +20,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -34,6 +31,7 @@ from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 import pytest
+from test_server import free_port, start, stop
 
 pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package")
 
@@ -116,28 +114,6 @@ SEED = {
 # -- the server -------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """Return a TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
-    """Wait until the server answers HTTP; fail with its log if it exits or takes too long."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/api/v1/documents", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.25)
-    pytest.fail(f"the server did not answer within {timeout:.0f} s:\n{log.read_text()}")
-
-
 def post_files(url: str, paths: list[Path], fields: dict[str, str] | None = None) -> dict[str, Any]:
     """POST files as multipart/form-data parts named ``files``, with form fields; return the JSON answer."""
     boundary = uuid.uuid4().hex
@@ -172,16 +148,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser-server")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # The real bundled model: drop any INSIGHTS_MODEL (or other setting) from the caller's environment.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "insights", "--data-dir", str(folder / "data"), "serve", "--port", str(port),
-             "--threads", "4"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    # The real bundled model (model=None), whatever INSIGHTS_MODEL the caller's environment sets.
+    process = start(folder / "data", port, folder / "server.log", model=None, timeout=180)
     try:
-        wait_until_up(base, process, log)
         batches = [post_files(f"{base}/api/v1/uploads", [SAMPLE / name], fields)["batch"]["id"]
                    for name, fields in SEED.items()]
         for batch_id in batches:
@@ -189,12 +158,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             assert batch["counts"]["added"] == batch["total"] == 1, batch
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 # -- the browser ------------------------------------------------------------------------------------

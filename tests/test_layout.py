@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Lower numbers sit lower in the data flow; a module may import its own layer or lower ones.
-LAYERS = {"config": 0, "errors": 0, "filters": 0, "storage": 1, "search": 2, "synthesis": 3, "saved": 3,
+LAYERS = {"config": 0, "errors": 0, "filters": 0, "storage": 1, "search": 2, "synthesis": 3, "saved": 3, "accounts": 3,
+          "restricted": 3,
           "repository": 4, "cli": 5, "web": 5, "": 6}
 
 

@@ -200,3 +200,52 @@ def test_pages_count_what_the_filtered_search_finds(client: FlaskClient) -> None
     known = BeautifulSoup(client.get("/?q=schedule").data, "html.parser")
     unknown = BeautifulSoup(client.get("/?q=schedule&competitor=Acme").data, "html.parser")
     assert known.select("li.hit") and unknown.select("li.hit") == []
+
+
+def test_library_and_documents_api_filter_by_the_same_definition(client: FlaskClient, app: Flask) -> None:
+    repo = app.extensions["insights"]
+    by_name = {d["filename"]: d["id"] for d in repo.documents()}
+    # Which documents speak of RotaMate, counted by hand: its teardown (metadata), ShiftPilot's analysis
+    # and Nadia's interview (their words), the reviews (a product field and a text), the tickets (a field).
+    expected = {by_name[n] for n in ("rotamate.md", "shiftpilot.md", "nadia.txt", "reviews.csv", "tickets.csv")}
+    listed = {d["id"] for d in client.get("/api/v1/documents?competitor=RotaMate").json["documents"]}
+    assert listed == expected
+    expected_pilot = {by_name[n] for n in ("shiftpilot.md", "tickets.csv")}
+    assert {d["id"] for d in client.get("/api/v1/documents?competitor=shiftpilot").json["documents"]} == expected_pilot
+    assert client.get("/api/v1/documents?competitor=Acme").json["documents"] == []
+    page = BeautifulSoup(client.get("/documents?competitor=RotaMate").data, "html.parser")
+    linked = {int(a["href"].rsplit("/", 1)[1]) for a in page.select("a[href^='/documents/']")
+              if a["href"].rsplit("/", 1)[1].isdigit()}
+    assert linked == expected
+    # The Library offers every competitor the competitor pages know, not only those filed in metadata.
+    options = {o.get_text(strip=True) for o in page.select("select[name=competitor] option")}
+    assert {"RotaMate", "ShiftPilot"} <= options
+
+
+def test_a_competitor_s_other_names_count_as_naming_it(repo: Repository, tmp_path: Path) -> None:
+    folder = tmp_path / "aliases"
+    folder.mkdir()
+    (folder / "teardown.md").write_text(
+        "---\ncompetitor: ShiftPilot\nkind: competitor-analysis\naliases: [PilotAI, Shift Pilot]\n---\n"
+        "# Assistant\n\nThe assistant builds a week from a labor budget.\n", encoding="utf-8")
+    (folder / "maya.txt").write_text("PilotAI scheduled people on their days off, so we stopped trusting it.\n",
+                                     encoding="utf-8")
+    (folder / "omar.txt").write_text("Our old shift pilot app kept crashing on Sundays.\n", encoding="utf-8")
+    (folder / "lee.txt").write_text("The pilot program ran for a month; PilotAIX is another product.\n",
+                                    encoding="utf-8")
+    repo.ingest([folder / "teardown.md"])
+    repo.ingest([folder / n for n in ("maya.txt", "omar.txt", "lee.txt")], {"kind": "interview"})
+    about = repo.scope(filters=Filters(competitor=("ShiftPilot",)))
+    texts = {repo.store.db.execute("SELECT text FROM passages WHERE id = ?", (i,)).fetchone()[0] for i in about}
+    assert any("PilotAI scheduled" in t for t in texts)
+    assert any("shift pilot app" in t for t in texts)
+    assert not any("PilotAIX" in t for t in texts)  # a whole word only
+    [maya] = [d["id"] for d in repo.documents() if d["filename"] == "maya.txt"]
+    assert maya in repo.documents_about(["shiftpilot"])
+    # Aliases belong to the competitor: PilotAI itself is no competitor of its own.
+    assert repo.competitor_names() == ["ShiftPilot"]
+    # Over its limits, the file that sets them fails.
+    (folder / "many.md").write_text("---\ncompetitor: X\naliases: [" + ", ".join(f"n{i}" for i in range(21))
+                                    + "]\n---\nText.\n", encoding="utf-8")
+    report = repo.ingest([folder / "many.md"])
+    assert report.failed and "at most 20 aliases" in report.failed[0].reason

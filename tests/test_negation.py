@@ -58,3 +58,36 @@ def test_a_denial_ranks_below_the_complaint_through_the_cli(runner: CliRunner, t
     # A question that does not ask for problems keeps the plain ranking.
     result = runner.invoke(cli, ["search", "what has staff heard about the mobile app?", "--mode", "keyword", "--json"])
     assert json.loads(result.output)["hits"][0]["text"] == DENIAL
+
+
+PRAISE = "The tracking emails are brilliant. Our customers love them and the where-is-my-order emails stopped."
+GRIPE = "The tracking emails go out late, so customers email us asking where their order is."
+
+
+@pytest.mark.parametrize(("text", "praises"), [
+    (PRAISE, True),
+    ("Oh, I love them. Now they get the little updates with our logo on.", True),
+    (GRIPE, False),
+    # Praise that also states a problem is a statement of the problem.
+    ("Great app, but the logout problem drives my staff mad.", False),
+    ("The export runs every Monday.", False),  # neutral
+])
+def test_praises(text: str, praises: bool) -> None:
+    assert negation.praises(text) is praises
+
+
+def test_praise_ranks_below_a_problem_only_when_problems_are_asked_for(runner: CliRunner, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    # Both hold the question's words alike; on a tie the praise, filed first, would rank first.
+    (notes / "fan.txt").write_text(PRAISE + "\n")
+    (notes / "gripe.txt").write_text(GRIPE + "\n")
+    assert runner.invoke(cli, ["ingest", str(notes)]).exit_code == 0
+
+    def top(question: str) -> str:
+        result = runner.invoke(cli, ["search", question, "--mode", "keyword", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["hits"][0]["text"]
+
+    assert top("problems with tracking emails").startswith(GRIPE)
+    assert top("what do merchants say about tracking emails").startswith(PRAISE)

@@ -345,7 +345,7 @@ def test_api_round_trip(client: FlaskClient) -> None:
     insight = response.json["insight"]
     assert response.headers["Location"] == f"/api/v1/insights/{insight['id']}"
     conforms(client, "Insight", insight)
-    assert insight["counts"] == {"ok": 1, "moved": 0, "stale": 0, "removed": 0}
+    assert insight["counts"] == {"ok": 1, "moved": 0, "stale": 0, "removed": 0, "restricted": 0}
     assert SENTENCE in insight["evidence"][0]["quote"]
 
     added = client.post(f"{response.headers['Location']}/evidence", json={"passage_id": mobile,

@@ -65,30 +65,12 @@ def upload(base: str, name: str, data: bytes) -> dict[str, Any]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """Start ``insights serve`` with 4 threads on a free port; return its base URL and data folder."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    data = tmp_path / "data"
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}, "INSIGHTS_MODEL": "hashing"}
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "insights", "--data-dir", str(data), "serve",
-                                    "--port", str(port), "--threads", "4"],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    port, data = free_port(), tmp_path / "data"
+    process = start(data, port, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if call(base + "/api/v1/documents", timeout=2)[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield base, data
+        yield f"http://127.0.0.1:{port}", data
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
 
 
 def test_idle_connections_do_not_lock_anyone_out(server):
@@ -130,22 +112,36 @@ def test_writes_stuck_behind_another_writer_answer_busy_and_searches_keep_answer
     assert call(f"{base}/api/v1/documents/{document_id}", "DELETE")[0] == 204
 
 
-def start(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``insights serve`` on ``data`` and wait until it answers."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}, "INSIGHTS_MODEL": "hashing"}
+def start(data: Path, port: int, log: Path, model: str | None = "hashing",
+          timeout: float = 60) -> subprocess.Popen[bytes]:
+    """Start ``insights serve`` (4 threads) on ``data`` and wait until it answers; ``model=None``: the bundled one."""
+    # The caller's own settings must not leak in (a real INSIGHTS_MODEL, say).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}
+    if model:
+        env["INSIGHTS_MODEL"] = model
     with log.open("ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "insights", "--data-dir", str(data), "serve",
                                     "--port", str(port), "--threads", "4"],
                                    stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            if call(f"http://127.0.0.1:{port}/api/v1/documents", timeout=2)[0] == 200:
-                return process
+            call(f"http://127.0.0.1:{port}/api/v1/documents", timeout=2)  # any answer, 401 included: it is up
+            return process
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     process.kill()
     pytest.fail(f"the server did not start:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by ``start``, killing it if it will not go."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, dict[str, str]]:

@@ -234,3 +234,63 @@ def test_a_card_names_the_participant_once(tmp_path: Path) -> None:
     assert card.select_one(".participant").get_text() == "P04 Gary Lindqvist"
     assert card.select_one(".speaker") is None  # not "Gary Lindqvist · P04 Gary Lindqvist"
     repo.close()
+
+
+#: An auto-transcribed call: one speaker's cues split mid-sentence, and a listener's "Mm-hmm." between answers.
+ZOOM = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+Priya Shah: So tell me about the mobile app. How has it been for your
+
+2
+00:00:04.000 --> 00:00:06.000
+Priya Shah: staff over the last month?
+
+3
+00:00:06.500 --> 00:00:07.000
+Tom Reed: Mm-hmm. Yeah.
+
+4
+00:00:07.000 --> 00:00:09.000
+Priya Shah: Take your time.
+
+5
+00:00:09.000 --> 00:00:13.000
+Tom Reed: Honestly it's been rough. The app logs them out every time the phone
+
+6
+00:00:13.000 --> 00:00:16.000
+Tom Reed: goes to sleep, so they type the password twenty times a day.
+
+7
+00:00:16.000 --> 00:00:17.000
+Priya Shah: Right.
+
+8
+00:00:17.000 --> 00:00:18.000
+Tom Reed: [inaudible] Yeah, no, totally.
+
+9
+00:00:18.000 --> 00:00:21.000
+Priya Shah: Does the mobile app ever crash on you?
+
+10
+00:00:21.000 --> 00:00:22.000
+Tom Reed: No.
+"""
+
+
+def test_backchannel_turns_stay_in_the_transcript_but_are_never_hits(repo: Repository, tmp_path: Path) -> None:
+    repo.ingest([write(tmp_path / "in", "2026-03-01-P09-tom-reed.vtt", ZOOM)])
+    [doc] = repo.documents()
+    text = repo.document(doc["id"])["text"]
+    for said in ("Mm-hmm. Yeah.", "[inaudible] Yeah, no, totally.", "No."):
+        assert said in text
+    passages = [row[0] for row in repo.store.db.execute("SELECT text FROM passages ORDER BY id")]
+    # Cues of one speaker join into a turn, so the answer reads as one quote.
+    assert any("logs them out every time the phone goes to sleep" in p for p in passages)
+    assert not any(p in ("Mm-hmm. Yeah.", "Right.", "[inaudible] Yeah, no, totally.", "No.") for p in passages)
+    for mode in ("keyword", "semantic", "hybrid"):
+        hits = repo.search("does the mobile app crash", mode, limit=10)
+        assert all(len(hit.text.split()) > 3 for hit in hits), [hit.text for hit in hits]

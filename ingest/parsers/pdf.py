@@ -6,7 +6,13 @@ import logging
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from ingest.boilerplate import hyphenated_words, is_cover_page, join_wrapped_lines, strip_page_furniture
+from ingest.boilerplate import (
+    hyphenated_words,
+    is_contents_page,
+    is_cover_page,
+    join_wrapped_lines,
+    strip_page_furniture,
+)
 from ingest.errors import ParseError
 from ingest.model import DocumentBuilder, ParsedDocument
 from ingest.parsers.text import check_not_empty, finish, normalize_newlines
@@ -51,8 +57,8 @@ def _title(reader: PdfReader) -> str | None:
 def _add_pages(builder: DocumentBuilder, extracted: list[tuple[int, list[str]]], deadline: Deadline) -> None:
     """Add each page's text as its own block, without running headers, footers or page numbers.
 
-    A paragraph's wrapped lines are joined, so a quote reads as a sentence; a cover page stays in
-    the text but is no passage.
+    A paragraph's wrapped lines are joined, so a quote reads as a sentence; a cover page and a table
+    of contents stay in the text but are no passages.
     """
     cleaned = strip_page_furniture([lines for _, lines in extracted])
     compounds = hyphenated_words("\n".join(line for lines in cleaned for line in lines))
@@ -60,12 +66,12 @@ def _add_pages(builder: DocumentBuilder, extracted: list[tuple[int, list[str]]],
     # lengths is the measure a wrapped line is held against (the longest line may be a table row).
     lengths = sorted(len(line.strip()) for lines in cleaned for line in lines if line.strip())
     width = lengths[int(len(lengths) * 0.9)] if lengths else 0
-    body_words = sum(len(line.split()) for lines in cleaned[1:] for line in lines)
+    other_pages = [sum(len(line.split()) for line in lines) for lines in cleaned[1:]]
     for index, ((number, _), lines) in enumerate(zip(extracted, cleaned, strict=True)):
         deadline.check()
         text = join_wrapped_lines(lines, width, compounds)
-        cover = index == 0 and number == 1 and is_cover_page(text, body_words)
-        builder.add(text, {"page": number}, passage=not cover)
+        cover = index == 0 and number == 1 and is_cover_page(text, other_pages)
+        builder.add(text, {"page": number}, passage=not cover and not is_contents_page(lines))
 
 
 def parse_pdf(data: bytes, options: ParseOptions) -> ParsedDocument:

@@ -12,6 +12,9 @@ import click
 from ingest.errors import MetadataError
 from ingest.metadata import KINDS, MAX_NAME_CHARS, normalize_date, validate_metadata
 from ingest.parsers import ParseOptions
+from insights.cli import audit, backup
+from insights.cli.accounts import tokens, users
+from insights.cli.collections import collections
 from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.cli.saved import insight
 from insights.config import Settings
@@ -50,6 +53,8 @@ def cli(ctx: click.Context, data_dir: Path | None, model: str | None) -> None:
 
 
 cli.add_command(insight)
+for command in (audit.audit, backup.backup, backup.restore, users, tokens, collections):
+    cli.add_command(command)
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,11 +96,13 @@ def make_filters(kw: dict[str, Any]) -> Filters:
 @click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
               help="Who asks in these transcripts (repeatable); others are detected by label and behaviour.")
 @click.option("--prune", is_flag=True, help="Remove documents from these folders whose files are gone.")
+@click.option("--collection", metavar="NAME", help="Restrict the files written to this collection's members.")
 @json_option
 @click.pass_obj
 @handle_errors
 def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_column: str | None,
-           text_field: str | None, interviewers: tuple[str, ...], prune: bool, as_json: bool, **batch: Any) -> None:
+           text_field: str | None, interviewers: tuple[str, ...], prune: bool, collection: str | None, as_json: bool,
+           **batch: Any) -> None:
     """Add files and folders to the repository; unchanged files are skipped.
 
     Example: insights ingest interviews/ --kind interview --tag onboarding
@@ -106,13 +113,14 @@ def ingest(obj: Context, paths: tuple[Path, ...], tags: tuple[str, ...], text_co
         raise click.UsageError(str(ex)) from None
     metadata = {k: v for k, v in batch.items() if v} | {"tags": list(tags)}
     options = ParseOptions(text_column=text_column, text_field=text_field, interviewers=names(interviewers))
+    collection_id = obj.repo.collections.get(collection).id if collection else None
     with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
 
         def progress(done: int, total: int, path: str) -> None:
             bar.length = total
             bar.update(1)
 
-        report = obj.repo.ingest(paths, metadata, options, prune=prune, progress=progress)
+        report = obj.repo.ingest(paths, metadata, options, prune=prune, progress=progress, collection=collection_id)
     if as_json:
         print_json(report.to_dict())
     else:
@@ -192,13 +200,12 @@ def export(obj: Context, question: str, fmt: str, out: Path | None, mode: str, l
     """
     if out is not None and not out.parent.is_dir():
         raise click.BadParameter(f"no folder {out.parent}", param_hint="--out")
-    hits = obj.repo.search(question, mode=mode, limit=limit, filters=make_filters(kw))
-    body = exports.to_csv(hits) if fmt == "csv" else exports.to_markdown(question, hits)
+    body, quotes = obj.repo.export(question, fmt, mode, limit, make_filters(kw))
     if out is None:
         click.echo(body, nl=False)
         return
     atomic_write(out, body.encode("utf-8"))
-    click.echo(f"wrote {len(hits)} quotes to {out}", err=True)
+    click.echo(f"wrote {quotes} quotes to {out}", err=True)
 
 
 @cli.command()
@@ -433,10 +440,13 @@ def run_server(settings: Settings, host: str, port: int, threads: int, allowed: 
     import waitress
 
     from insights import create_app
-    from insights.web.guard import allowed_hosts
+    from insights.web.guard import allowed_hosts, is_loopback
 
+    if not is_loopback(host):
+        refuse_without_accounts(settings, host)
     names = allowed_hosts((n for value in allowed for n in value.split(",")), bind=host)
-    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model, "ALLOWED_HOSTS": names})
+    app = create_app({"DATA_DIR": str(settings.data_dir), "MODEL": settings.model, "ALLOWED_HOSTS": names,
+                      "SERVED_ON": host})
     repo = app.extensions["insights"]
     # Pay for the model and the indexes now, so the first question is answered at once.
     click.echo(f"Loading {repo.model} and the indexes…", err=True)
@@ -450,6 +460,21 @@ def run_server(settings: Settings, host: str, port: int, threads: int, allowed: 
     _raise_file_limit(CONNECTION_LIMIT + 256)
     waitress.serve(app, host=host, port=port, threads=threads, ident="insights", connection_limit=CONNECTION_LIMIT,
                    channel_timeout=30, cleanup_interval=5)
+
+
+def refuse_without_accounts(settings: Settings, host: str) -> None:
+    """Refuse to serve other machines while no account exists: anyone reaching it could read and change all."""
+    repo = Repository(settings)
+    try:
+        if repo.accounts.exist():
+            return
+    finally:
+        repo.close()
+    raise click.ClickException(
+        f"refusing to serve on {host} with no accounts: anyone who can reach this machine could read, change and "
+        "delete everything. Create the first admin, then everyone signs in:\n"
+        "    insights users add NAME --role admin\n"
+        "or serve on 127.0.0.1 (the default) for yourself alone.")
 
 
 @cli.command()

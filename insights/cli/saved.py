@@ -10,7 +10,6 @@ from insights.cli.console import Context, handle_errors, json_option, print_json
 from insights.errors import InsightsError
 from insights.saved.collection import EvidenceSource, Insight
 from insights.saved.evidence import Evidence
-from insights.saved.writeup import to_markdown
 from insights.search.engine import MODES
 
 
@@ -165,7 +164,7 @@ def export(obj: Context, insight_id: int, out: Path | None) -> None:
 
     Example: insights insight export 3 --out tip-splitting.md
     """
-    markdown = to_markdown(obj.repo.saved.get(insight_id))
+    markdown = obj.repo.export_insight(insight_id)
     if out is None:
         click.echo(markdown, nl=False)
     else:

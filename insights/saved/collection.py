@@ -11,6 +11,7 @@ from typing import Any
 
 from insights.errors import InsightNotFound, InsightsError
 from insights.saved.evidence import STATUSES, Evidence, resolve, snapshot
+from insights.storage import audit
 from insights.storage.store import Store
 
 #: Longest title and summary, in characters: a title is one line, a summary a few paragraphs.
@@ -67,8 +68,9 @@ class SavedInsights:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def create(self, title: str, summary: str = "", evidence: Iterable[EvidenceSource] = ()) -> Insight:
-        """Save a new insight with its first evidence, all or nothing.
+    def create(self, title: str, summary: str = "", evidence: Iterable[EvidenceSource] = (),
+               actor: str = audit.LOCAL, hidden: tuple[int, ...] = ()) -> Insight:
+        """Save a new insight with its first evidence, all or nothing; none may come from a ``hidden`` collection.
 
         :raises InsightsError: for an empty or too long title, or evidence that cannot be found.
         """
@@ -76,12 +78,13 @@ class SavedInsights:
         with self.store.transaction() as db:
             cursor = db.execute("INSERT INTO insights (title, summary) VALUES (?, ?)", (title, summary))
             insight_id = int(cursor.lastrowid or 0)
-            for source in evidence:
-                _insert_evidence(db, insight_id, source)
+            quotes = [_insert_evidence(db, insight_id, source, hidden) for source in evidence]
             _index(db, insight_id)
-        return self.get(insight_id)
+            audit.record(db, actor, "insight.create", f"insight:{insight_id}", {"title": title, "evidence": quotes})
+        return self.get(insight_id, hidden)
 
-    def update(self, insight_id: int, title: str | None = None, summary: str | None = None) -> Insight:
+    def update(self, insight_id: int, title: str | None = None, summary: str | None = None,
+               actor: str = audit.LOCAL, hidden: tuple[int, ...] = ()) -> Insight:
         """Change an insight's title and/or summary.
 
         :raises InsightNotFound: when no insight has this id.
@@ -95,9 +98,12 @@ class SavedInsights:
                  current["summary"] if summary is None else _summary(summary), insight_id),
             )
             _index(db, insight_id)
-        return self.get(insight_id)
+            changed = [name for name, value in (("title", title), ("summary", summary)) if value is not None]
+            audit.record(db, actor, "insight.update", f"insight:{insight_id}",
+                         {"title": current["title"] if title is None else _title(title), "changed": changed})
+        return self.get(insight_id, hidden)
 
-    def delete(self, insight_id: int) -> Insight:
+    def delete(self, insight_id: int, actor: str = audit.LOCAL) -> Insight:
         """Delete an insight and its evidence; the documents are untouched. Return what was deleted.
 
         :raises InsightNotFound: when no insight has this id.
@@ -107,22 +113,26 @@ class SavedInsights:
             _row(db, insight_id)
             db.execute("DELETE FROM insights_fts WHERE rowid = ?", (insight_id,))
             db.execute("DELETE FROM insights WHERE id = ?", (insight_id,))
+            audit.record(db, actor, "insight.delete", f"insight:{insight_id}",
+                         {"title": insight.title, "evidence": len(insight.evidence)})
         return insight
 
-    def add_evidence(self, insight_id: int, source: EvidenceSource) -> Evidence:
-        """Attach a quote to an insight; attaching the same span twice keeps one.
+    def add_evidence(self, insight_id: int, source: EvidenceSource, actor: str = audit.LOCAL,
+                     hidden: tuple[int, ...] = ()) -> Evidence:
+        """Attach a quote to an insight (never one from a ``hidden`` collection); the same span twice keeps one.
 
         :raises InsightNotFound: when no insight has this id.
         :raises InsightsError: when the passage, document or span cannot be found.
         """
         with self.store.transaction() as db:
             _row(db, insight_id)
-            evidence_id = _insert_evidence(db, insight_id, source)
+            evidence_id = _insert_evidence(db, insight_id, source, hidden)
             _touch(db, insight_id)
             _index(db, insight_id)
-        return next(e for e in self.get(insight_id).evidence if e.id == evidence_id)
+            audit.record(db, actor, "insight.evidence.add", f"insight:{insight_id}", {"evidence": evidence_id})
+        return next(e for e in self.get(insight_id, hidden).evidence if e.id == evidence_id)
 
-    def remove_evidence(self, insight_id: int, evidence_id: int) -> Evidence:
+    def remove_evidence(self, insight_id: int, evidence_id: int, actor: str = audit.LOCAL) -> Evidence:
         """Detach one piece of evidence from an insight; return it.
 
         :raises InsightNotFound: when the insight, or this evidence of it, does not exist.
@@ -134,12 +144,14 @@ class SavedInsights:
             db.execute("DELETE FROM evidence WHERE id = ? AND insight_id = ?", (evidence_id, insight_id))
             _touch(db, insight_id)
             _index(db, insight_id)
+            audit.record(db, actor, "insight.evidence.remove", f"insight:{insight_id}",
+                         {"evidence": evidence_id, "source": removed.source})
         return removed
 
     # -- reading ----------------------------------------------------------------------------
 
-    def get(self, insight_id: int) -> Insight:
-        """Return one insight with every piece of evidence checked against its source.
+    def get(self, insight_id: int, hidden: tuple[int, ...] = ()) -> Insight:
+        """Return one insight with every piece of evidence checked against its source (``hidden`` ones restricted).
 
         :raises InsightNotFound: when no insight has this id.
         """
@@ -148,13 +160,19 @@ class SavedInsights:
             rows = self.store.db.execute(
                 "SELECT * FROM evidence WHERE insight_id = ? ORDER BY id", (insight_id,)
             ).fetchall()
-            return _insight(row, resolve(rows, self.store.db))
+            return _insight(row, resolve(rows, self.store.db, hidden))
 
-    def search(self, query: str = "") -> list[Insight]:
-        """Return every insight, newest first, or those whose title, summary or quotes match ``query`` best first."""
+    def search(self, query: str = "", hidden: tuple[int, ...] = ()) -> list[Insight]:
+        """Return every insight, newest first, or those whose title, summary or quotes match ``query`` best first.
+
+        A reader with ``hidden`` collections matches titles and summaries only: a match on a quote they
+        may not read would tell them what it says.
+        """
         db = self.store.db
         with self.store.snapshot():
             match = _match(query)
+            if match and hidden:
+                match = "{title summary} : (" + match + ")"
             if query.strip() and not match:
                 return []
             if match:
@@ -165,7 +183,7 @@ class SavedInsights:
             else:
                 rows = db.execute("SELECT * FROM insights ORDER BY updated_at DESC, id DESC").fetchall()
             evidence = db.execute("SELECT * FROM evidence ORDER BY insight_id, id").fetchall() if rows else []
-            resolved = resolve(evidence, db)
+            resolved = resolve(evidence, db, hidden)
         by_insight: dict[int, list[Evidence]] = {}
         for item in resolved:
             by_insight.setdefault(item.insight_id, []).append(item)
@@ -256,12 +274,13 @@ def _match(query: str) -> str:
     return " ".join(terms)
 
 
-def _insert_evidence(db: sqlite3.Connection, insight_id: int, source: EvidenceSource) -> int:
+def _insert_evidence(db: sqlite3.Connection, insight_id: int, source: EvidenceSource,
+                     hidden: tuple[int, ...] = ()) -> int:
     """Insert one piece of evidence (or find the identical one) and return its id.
 
-    :raises InsightsError: when the passage, document or span cannot be found.
+    :raises InsightsError: when the passage, document or span cannot be found, or is hidden from the reader.
     """
-    doc, start, end, locator = _span(db, source)
+    doc, start, end, locator = _span(db, source, hidden)
     quote = doc["text"][start:end]
     existing = db.execute(
         "SELECT id FROM evidence WHERE insight_id = ? AND source = ? AND char_start = ? AND char_end = ?",
@@ -277,11 +296,13 @@ def _insert_evidence(db: sqlite3.Connection, insight_id: int, source: EvidenceSo
     return int(cursor.lastrowid or 0)
 
 
-def _span(db: sqlite3.Connection, source: EvidenceSource) -> tuple[dict[str, Any], int, int, dict[str, Any]]:
+def _span(db: sqlite3.Connection, source: EvidenceSource,
+          hidden: tuple[int, ...] = ()) -> tuple[dict[str, Any], int, int, dict[str, Any]]:
     """Return the document, the exact span and its locator that a piece of evidence points at."""
     if source.passage_id is not None:
         passage = db.execute("SELECT * FROM passages WHERE id = ?", (source.passage_id,)).fetchone()
-        if passage is None:
+        # A hidden passage is answered as a missing one: "does not contain that quote" would be an oracle.
+        if passage is None or _document(db, passage["document_id"])["collection_id"] in hidden:
             raise InsightsError(f"no passage with id {source.passage_id}")
         doc = _document(db, passage["document_id"])
         start, end = passage["char_start"], passage["char_end"]
@@ -301,6 +322,8 @@ def _span(db: sqlite3.Connection, source: EvidenceSource) -> tuple[dict[str, Any
     if source.document_id is None or source.char_start is None or source.char_end is None:
         raise InsightsError("give a passage id, or a document id with char_start and char_end")
     doc = _document(db, source.document_id)
+    if doc["collection_id"] in hidden:
+        raise InsightsError(f"no document with id {source.document_id}")
     start, end = source.char_start, source.char_end
     if not 0 <= start < end <= len(doc["text"]) or not doc["text"][start:end].strip():
         raise InsightsError(f"characters {start}–{end} are not a quote inside document {source.document_id}")
@@ -314,8 +337,8 @@ def _span(db: sqlite3.Connection, source: EvidenceSource) -> tuple[dict[str, Any
 def _document(db: sqlite3.Connection, document_id: int) -> dict[str, Any]:
     """Return a document's row or raise."""
     doc = db.execute(
-        "SELECT id, source, content_hash, text, title, kind, participant, segment, competitor, date, format "
-        "FROM documents WHERE id = ?", (document_id,),
+        "SELECT id, source, content_hash, text, title, kind, participant, segment, competitor, date, format, "
+        "collection_id FROM documents WHERE id = ?", (document_id,),
     ).fetchone()
     if doc is None:
         raise InsightsError(f"no document with id {document_id}")

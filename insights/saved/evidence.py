@@ -17,7 +17,9 @@ MOVED = "moved"
 STALE = "stale"
 #: No document has this source any more.
 REMOVED = "removed"
-STATUSES = (OK, MOVED, STALE, REMOVED)
+#: The source is in a restricted collection this reader may not see: no text, title or link is given.
+RESTRICTED = "restricted"
+STATUSES = (OK, MOVED, STALE, REMOVED, RESTRICTED)
 
 #: The document fields a citation names, and the format the quote is written in, snapshotted when saved.
 CITED_FIELDS = ("title", "kind", "participant", "segment", "competitor", "date", "format")
@@ -64,6 +66,8 @@ class Evidence(Cited):
             return "stale: the source document changed and no longer contains this quote; shown as saved"
         if self.status == REMOVED:
             return "removed: the source document is no longer in the repository; shown as saved"
+        if self.status == RESTRICTED:
+            return "restricted: this quote comes from a restricted collection you are not a member of"
         return ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,20 +78,39 @@ class Evidence(Cited):
 
 
 def snapshot(row: dict[str, Any], locator: dict[str, Any]) -> str:
-    """Return the citation fields of a document (or passage hit) as stored JSON."""
-    return json.dumps({**{name: row[name] for name in CITED_FIELDS}, "locator": locator})
+    """Return the citation fields of a document (or passage hit) as stored JSON, with its restricted collection."""
+    # The collection is kept so that a quote from a restricted document stays restricted after the document is gone.
+    return json.dumps({**{name: row[name] for name in CITED_FIELDS}, "locator": locator,
+                       "collection": row.get("collection_id")})
 
 
-def resolve(rows: list[sqlite3.Row], db: sqlite3.Connection) -> list[Evidence]:
-    """Check each saved evidence row against the current document with its source; never rewrite the quote."""
+def resolve(rows: list[sqlite3.Row], db: sqlite3.Connection, hidden: tuple[int, ...] = ()) -> list[Evidence]:
+    """Check each saved evidence row against the current document with its source; never rewrite the quote.
+
+    Evidence from a collection in ``hidden`` comes back restricted: its status and ids only.
+    """
     sources = sorted({row["source"] for row in rows})
     documents: dict[str, sqlite3.Row] = {}
     for start in range(0, len(sources), 500):
         chunk = sources[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for doc in db.execute(f"SELECT id, source, text FROM documents WHERE source IN ({marks})", chunk):
+        for doc in db.execute(f"SELECT id, source, text, collection_id FROM documents WHERE source IN ({marks})",
+                              chunk):
             documents[doc["source"]] = doc
-    return [_resolve(row, documents.get(row["source"]), db) for row in rows]
+    out = []
+    for row in rows:
+        doc = documents.get(row["source"])
+        # Where the document still is, its collection now decides; a removed one's, as it was when saved.
+        collection = doc["collection_id"] if doc is not None else json.loads(row["citation"]).get("collection")
+        out.append(_restricted(row) if collection is not None and collection in hidden else _resolve(row, doc, db))
+    return out
+
+
+def _restricted(row: sqlite3.Row) -> Evidence:
+    """Return evidence a reader may not see: which insight it belongs to and its status, nothing of its source."""
+    return Evidence(id=row["id"], insight_id=row["insight_id"], quote="", source="", document_id=0, char_start=0,
+                    char_end=0, content_hash="", added_at=row["added_at"], title=RESTRICTED, kind=RESTRICTED,
+                    status=RESTRICTED)
 
 
 def _resolve(row: sqlite3.Row, doc: sqlite3.Row | None, db: sqlite3.Connection) -> Evidence:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from insights.saved.collection import Insight
+from insights.saved.evidence import RESTRICTED
 from insights.search import markup
 from insights.search.exports import md_heading, md_line, md_prompt, md_quote, md_text
 
@@ -21,10 +22,16 @@ def to_markdown(insight: Insight) -> str:
     if insight.evidence:
         lines += ["## Evidence", ""]
     for number, evidence in enumerate(insight.evidence, 1):
+        if evidence.status == RESTRICTED:  # nothing of the source: not its words, title or place
+            lines += [f"> *{RESTRICTED}* [^{number}]", ""]
+            continue
         # The footnote mark goes on a line of its own: after a table row or a code line it would be read as text.
         lines += [*md_prompt(evidence.locator), *md_quote(evidence.quote, evidence.format), ">",
                   f"> [^{number}]", ""]
     for number, evidence in enumerate(insight.evidence, 1):
+        if evidence.status == RESTRICTED:
+            lines.append(f"[^{number}]: **[{RESTRICTED.upper()}]** {md_line(evidence.note)}.")
+            continue
         quote = markup.plain(evidence.quote, evidence.format)
         footnote = f"[^{number}]: “{md_line(quote)}” — {md_line(evidence.citation)}"
         if evidence.note:

@@ -26,6 +26,11 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def render(fmt: str, query: str, hits: list[Hit], link: Callable[[Hit], str] | None = None) -> str:
+    """Return hits as the export file of format ``fmt`` (one of :data:`FORMATS`)."""
+    return to_csv(hits, link) if fmt == "csv" else to_markdown(query, hits)
+
+
 def to_csv(hits: list[Hit], link: Callable[[Hit], str] | None = None) -> str:
     """Return hits as CSV with a citation column (and a link to each quote, given ``link``)."""
     out = io.StringIO()

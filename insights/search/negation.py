@@ -1,20 +1,23 @@
-"""Demote passages that deny the problem a question asks about ("no complaints about cost", "haven't had trouble").
+"""Demote passages that deny the problem a question asks about, or praise where it asks for problems.
 
 A question that asks for complaints, problems or pain wants the passages that state one. A passage
 that only mentions the problem to deny it shares the question's words and meaning, so both sides of
 hybrid search rank it high: "Hasn't heard staff complaints about the mobile app" above the staff who
 complain. In the manner of NegEx (Chapman et al., 2001), a problem word is denied when a negation cue
 stands a few words before it in the same clause; a passage whose every problem word is denied is the
-opposite of an answer and keeps only part of its score.
+opposite of an answer and keeps only part of its score. Praise is the near miss: "problems with
+tracking emails" finds "Oh, I love them" by topic. A passage that VADER (Hutto and Gilbert, 2014)
+reads as clearly positive, and that states no problem, keeps a larger part of its score.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from insights.storage.keyword import terms
 
@@ -31,7 +34,12 @@ WINDOW = 5
 #: What a clause ends at: a cue's scope never crosses these ("no complaints, but the logouts...").
 CLAUSE = re.compile(r"[.;:!?\n]|\b(?:but|except|however|although|though|yet|beyond)\b", re.IGNORECASE)
 #: The share of its score a passage keeps when it only denies the problem asked about.
-DENIAL_DISCOUNT = 0.6
+DENIAL_DISCOUNT = 0.5
+#: VADER's compound score from which a passage reads as praise, and the share of its score praise keeps.
+PRAISE = 0.35
+PRAISE_DISCOUNT = 0.85
+#: How many of the best candidates are read for denials and praise (see ``demote``).
+LOOK = 50
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -55,6 +63,17 @@ def asks_for_problems(query: str) -> bool:
 
 def denies_problems(text: str) -> bool:
     """Return whether a passage mentions problems only to deny them."""
+    denied, stated = _problem_mentions(text)
+    return denied > 0 and stated == 0
+
+
+def praises(text: str) -> bool:
+    """Return whether a passage reads as praise and states no problem ("Oh, I love them")."""
+    return _problem_mentions(text)[1] == 0 and _vader().polarity_scores(text)["compound"] >= PRAISE
+
+
+def _problem_mentions(text: str) -> tuple[int, int]:
+    """Return how many problem words a passage denies and how many it states."""
     denied = len(NO_PROBLEM.findall(text))
     stated = 0
     problems = _problem_stems()
@@ -67,7 +86,13 @@ def denies_problems(text: str) -> bool:
                 denied += 1
             else:
                 stated += 1
-    return denied > 0 and stated == 0
+    return denied, stated
+
+
+@cache
+def _vader() -> SentimentIntensityAnalyzer:
+    """Return VADER's analyser; it reads its lexicon once."""
+    return SentimentIntensityAnalyzer()
 
 
 def _is_cue(word: str) -> bool:
@@ -76,8 +101,20 @@ def _is_cue(word: str) -> bool:
 
 
 def demote(ranking: list[tuple[int, float]], query: str, texts: Mapping[int, str]) -> list[tuple[int, float]]:
-    """Discount the passages that deny the problem a question asks for; other questions keep their ranking."""
+    """Discount passages that deny the problem a question asks for, or praise instead; other questions keep theirs.
+
+    Only the first ``LOOK`` candidates are read: a discount only lowers a score, so it cannot lift a passage from
+    further down into the pages people read, and reading every candidate costs tens of milliseconds.
+    """
     if not ranking or not asks_for_problems(query):
         return ranking
-    scored = [(i, s * DENIAL_DISCOUNT if denies_problems(texts.get(i, "")) else s) for i, s in ranking]
+    scored = [(i, s * _discount(texts.get(i, ""))) for i, s in ranking[:LOOK]] + ranking[LOOK:]
     return sorted(scored, key=lambda item: (-item[1], item[0]))
+
+
+@lru_cache(maxsize=16384)
+def _discount(text: str) -> float:
+    """Return the share of its score a passage keeps under a question that asks for problems."""
+    if denies_problems(text):
+        return DENIAL_DISCOUNT
+    return PRAISE_DISCOUNT if praises(text) else 1.0

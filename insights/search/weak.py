@@ -68,8 +68,7 @@ def assess(query: str, candidates: np.ndarray, keywords: KeywordIndex, index: Ve
 def known_share(query: str, keywords: KeywordIndex) -> float:
     """Return the share of the question's content words that some passage of the repository holds."""
     wanted = terms(query)
-    vocabulary = keywords.model.vocab_dict if keywords.model is not None else {}
-    return sum(term in vocabulary for term in wanted) / len(wanted) if wanted else 0.0
+    return sum(keywords.holds(term) for term in wanted) / len(wanted) if wanted else 0.0
 
 
 def looks_foreign(query: str) -> bool:

@@ -8,6 +8,8 @@ heading alone and keeps the better of the two. Every answer under one heading th
 
 from __future__ import annotations
 
+import copy
+import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,11 +22,13 @@ import numpy as np
 HEADLINE_KEYS = ("title", "subject", "headline")
 LOCATOR_KEYS = ("heading",)
 
-_QUERY = f"""
+_SELECT = f"""
 SELECT id, {", ".join(f"json_extract(metadata, '$.{key}')" for key in HEADLINE_KEYS)},
        {", ".join(f"json_extract(locator, '$.{key}')" for key in LOCATOR_KEYS)}
-FROM passages ORDER BY id
+FROM passages
 """
+_QUERY = _SELECT + "ORDER BY id"
+_SOME = _SELECT + "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
 
 
 def heading_of(metadata: Mapping[str, Any], locator: Mapping[str, Any]) -> str | None:
@@ -45,19 +49,43 @@ class Headings:
     """Each passage's heading vector, held once per distinct heading; rebuilt whenever the database changes."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
-        names = {text: row for row, (text,) in enumerate(db.execute("SELECT text FROM headings ORDER BY text"))}
-        blobs = [blob for (blob,) in db.execute("SELECT vector FROM headings ORDER BY text")]
-        self.matrix = np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, 0))
+        rows = db.execute("SELECT text, vector FROM headings ORDER BY text").fetchall()
+        #: Each held heading's row in ``matrix``.
+        self.names = {text: row for row, (text, _) in enumerate(rows)}
+        self.matrix = np.stack([np.frombuffer(b, dtype=np.float32) for _, b in rows]) if rows else np.zeros((0, 0))
+        self.ids, self.rows = self._rows(db.execute(_QUERY))
+
+    def _rows(self, passages: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the ids of the passages under a held heading, and that heading's row."""
         ids, rows = [], []
-        for passage_id, *fields in db.execute(_QUERY):
-            split = len(HEADLINE_KEYS)
+        split = len(HEADLINE_KEYS)
+        for passage_id, *fields in passages:
             name = heading_of(dict(zip(HEADLINE_KEYS, fields[:split], strict=True)),
                               dict(zip(LOCATOR_KEYS, fields[split:], strict=True)))
-            if name in names:
+            if name in self.names:
                 ids.append(passage_id)
-                rows.append(names[name])
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.rows = np.asarray(rows, dtype=np.int64)
+                rows.append(self.names[name])
+        return np.asarray(ids, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+
+    def changed(self, db: sqlite3.Connection, removed: Iterable[int], added: Iterable[int]) -> Headings:
+        """Return the headings once a write removed passages and added others (ids above every one held)."""
+        out = copy.copy(self)
+        keep = ~np.isin(self.ids, np.fromiter(removed, dtype=np.int64))
+        passages = db.execute(_SOME, (json.dumps(sorted(added)),)).fetchall()
+        split = len(HEADLINE_KEYS)
+        wanted = {heading_of(dict(zip(HEADLINE_KEYS, p[1:1 + split], strict=True)),
+                             dict(zip(LOCATOR_KEYS, p[1 + split:], strict=True))) for p in passages}
+        new = sorted(n for n in wanted if n is not None and n not in self.names)
+        found = db.execute("SELECT text, vector FROM headings WHERE text IN (SELECT value FROM json_each(?)) "
+                           "ORDER BY text", (json.dumps(new),)).fetchall()
+        if found:
+            # Headings no passage sits under any more stay: a row is cheap, and a later write may use it.
+            out.names = {**self.names, **{text: len(self.names) + i for i, (text, _) in enumerate(found)}}
+            vectors = np.stack([np.frombuffer(b, dtype=np.float32) for _, b in found])
+            out.matrix = np.concatenate([self.matrix, vectors]) if len(self.matrix) else vectors
+        ids, rows = out._rows(passages)
+        out.ids, out.rows = np.concatenate([self.ids[keep], ids]), np.concatenate([self.rows[keep], rows])
+        return out
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -146,10 +146,13 @@ def prepare(store: Store, path: Path, source_key: str | Callable[[SourceFile], s
     except IngestError as ex:  # MetadataError too: over-long batch metadata fails each file, with the reason
         return Problem(str(path), str(ex))
     suffix = PurePath(name).suffix.lower()
+    # A competitor's other names live with the document that names it; the catalog reads them (mentions.py).
+    aliases = fields.pop("aliases")
+    stored = {"warnings": list(doc.warnings), **({"aliases": aliases} if aliases else {})}
     fields.update(
         source=source_key, filename=name, format=suffix.lstrip("."), fingerprint=fingerprint,
         content_hash=source.content_hash, original=source.content_hash + suffix, size=len(source.data),
-        text=doc.text, metadata=json.dumps({"warnings": list(doc.warnings)}),
+        text=doc.text, metadata=json.dumps(stored),
     )
     return Prepared(source, doc, chunks, fields, tags, None if existing is None else existing["id"])
 
@@ -169,4 +172,5 @@ def _document_fields(doc: ParsedDocument, batch: dict[str, Any], stem: str) -> t
     fields = {key: merged.get(key) for key in ("date", "participant", "segment", "competitor", "author")}
     fields["title"] = merged.get("title") or shorten(stem, MAX_TITLE_CHARS)  # an upload's name can be long
     fields["kind"] = kind
+    fields["aliases"] = merged.get("aliases", [])
     return fields, tags

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import re
 from functools import cache, lru_cache
 
 import numpy as np
 
-try:
-    import bm25s
-    import Stemmer
-except ImportError as ex:  # pragma: no cover - both are hard dependencies
-    raise ImportError("Keyword search needs bm25s and PyStemmer: pip install bm25s PyStemmer") from ex
+from insights.storage.segments import Segment, coverage, merged
 
-# Lucene's defaults as tuned for BEIR (Kamphuis et al. 2020); SQLite FTS5 fixes k1=1.2, b=0.75.
-K1, B = 0.9, 0.4
+try:
+    import Stemmer
+except ImportError as ex:  # pragma: no cover - a hard dependency
+    raise ImportError("Keyword search needs PyStemmer: pip install PyStemmer") from ex
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _PHRASE = re.compile(r'"([^"]+)"')
 
@@ -91,37 +88,66 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
 #: How much a passage's own coverage adds to its source's: enough to order a source's passages, too
 #: little to reorder sources (coverages are 0..1).
 TIE_BREAK = 1e-3
+#: Merge the newest segment into the one before while that one holds at most this many times as many passages.
+MERGE_RATIO = 2
 
 
 class KeywordIndex:
-    """BM25 scores for every passage and for every passage's source; rebuilt from the database whenever it changes.
+    """BM25 scores for every passage and for every passage's source, kept in step with the database by its writes.
 
     A source is what one record, row or speaker in a document says (see ``Catalog.sources``). A
     passage is judged by its source's words: an abstract split in three still has all its words in
     each part, so its second part is not scored as if the title and the first half were not there.
+    The index is a few segments of term counts (see segments.py): ``changed`` returns a new index
+    with a write's passages added and removed, at the cost of those passages, and readers of the
+    old one see it unchanged.
     """
 
-    def __init__(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None = None) -> None:
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.model: bm25s.BM25 | None = None
-        self.source_model: bm25s.BM25 | None = None
-        #: Each passage's row in ``source_model``, when some source holds more than one passage.
-        self.source_rows = np.zeros(0, dtype=np.int64)
-        if len(texts):
-            corpus = [terms(t) for t in texts]
-            self.model = _bm25(corpus)
-            # A source of many passages gets its own row; the lengths differ only if the database moved on.
-            if sources is not None and len(sources) == len(corpus) and len(np.unique(sources)) < len(corpus):
-                _, self.source_rows = np.unique(np.asarray(sources), return_inverse=True)
-                merged: list[list[str]] = [[] for _ in range(int(self.source_rows.max()) + 1)]
-                for row, words in zip(self.source_rows.tolist(), corpus, strict=True):
-                    merged[row] += words
-                self.source_model = _bm25(merged)
+    def __init__(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None = None,
+                 vocabulary: dict[str, int] | None = None, segments: tuple[Segment, ...] = ()) -> None:
+        #: Every term ever indexed, with its column; shared by later versions, which only append to it.
+        self.vocabulary: dict[str, int] = {} if vocabulary is None else vocabulary
+        self.segments = segments + ((self._segment(ids, texts, sources),) if len(texts) else ())
+        self.ids = np.concatenate([s.ids[s.passages.live] for s in self.segments]) if self.segments else \
+            np.zeros(0, dtype=np.int64)
+        # Plain BM25 per passage while every source is one passage, as a build over such data always was.
+        self._by_source = sum(int(s.sources.live.sum()) for s in self.segments) < len(self.ids)
         # Ranking and the weak-match check score the same question: the second asks for the first's scores.
         self._scores = lru_cache(maxsize=16)(self._score)
 
+    def _segment(self, ids: np.ndarray | list[int], texts: list[str], sources: np.ndarray | None) -> Segment:
+        """Return a segment of these passages, their terms numbered in the shared vocabulary."""
+        ids = np.asarray(ids, dtype=np.int64)
+        # Sources are told only if the lengths agree; otherwise every passage stands alone.
+        keys = np.asarray(sources, dtype=np.int64) if sources is not None and len(sources) == len(texts) else -ids - 1
+        vocabulary = self.vocabulary
+        tokens = [[vocabulary.setdefault(t, len(vocabulary)) for t in terms(text)] for text in texts]
+        return Segment.build(ids, tokens, keys, len(vocabulary))
+
+    def changed(self, removed: np.ndarray | list[int], ids: np.ndarray | list[int], texts: list[str],
+                sources: np.ndarray | None = None) -> KeywordIndex:
+        """Return this index with the ``removed`` passages gone and these added (ids above every one held)."""
+        segments = [s.without(np.asarray(removed, dtype=np.int64)) for s in self.segments] if len(removed) else \
+            list(self.segments)
+        # A segment mostly removed is compacted, so masked rows never outweigh live ones.
+        segments = [s if s.passages.live.mean() > 0.5 else s.compacted(len(self.vocabulary))
+                    for s in segments if s.passages.live.any()]
+        index = KeywordIndex([], [], vocabulary=self.vocabulary, segments=tuple(segments))
+        if len(texts):
+            segments.append(index._segment(ids, texts, sources))
+        # Merge the newest segments while the one before is not much larger (a binomial heap of sizes):
+        # a passage is merged O(log n) times, and a query reads O(log n) segments.
+        while len(segments) > 1 and len(segments[-2].ids) <= MERGE_RATIO * len(segments[-1].ids):
+            segments[-2:] = [merged(segments[-2:], len(self.vocabulary))]
+        return KeywordIndex([], [], vocabulary=self.vocabulary, segments=tuple(segments))
+
     def __len__(self) -> int:
         return len(self.ids)
+
+    def holds(self, term: str) -> bool:
+        """Return whether some passage holds this stem."""
+        column = self.vocabulary.get(term)
+        return column is not None and any(len(s.passages.postings(column)[0]) for s in self.segments)
 
     def scores(self, query: str) -> np.ndarray:
         """Return every passage's coverage of ``query`` (read-only, ``ids`` order); recent questions are remembered."""
@@ -134,32 +160,35 @@ class KeywordIndex:
         question, weighted by rarity, the text holds. It means the same on every question, so hybrid
         search can weigh it against cosine similarity without stretching either.
         """
-        if self.model is None:
+        if not self.segments:
             return np.zeros(0, dtype=np.float32)
-        query_terms = terms(query)
-        scores = _coverage(self.model, query_terms)
-        if self.source_model is not None:
+        query_terms = [self.vocabulary.get(t) for t in terms(query)]
+        own = coverage([s.passages for s in self.segments], query_terms)
+        if self._by_source:
             # Whole sources rank as plain BM25 ranks whole documents; within a source, a passage's own
             # words break the tie (the exact-words search must land on the passage that holds them).
-            scores = _coverage(self.source_model, query_terms)[self.source_rows] + TIE_BREAK * scores
+            whole = coverage([s.sources for s in self.segments], query_terms)
+            own = [w[s.source_of] + TIE_BREAK * o for s, w, o in zip(self.segments, whole, own, strict=True)]
+        scores = np.concatenate([o[s.passages.live] for s, o in zip(self.segments, own, strict=True)])
         scores.setflags(write=False)
         return scores
 
     def containing_all(self, text: str) -> np.ndarray:
         """Return the ids of passages holding every content word of ``text`` (in any order or form)."""
-        wanted = terms(text)
-        if self.model is None or not wanted:
-            return self.ids if self.model is not None else np.zeros(0, dtype=np.int64)
-        vocab, postings = self.model.vocab_dict, self.model.scores
-        positions: np.ndarray | None = None
-        for term in set(wanted):
-            if term not in vocab:
-                return np.zeros(0, dtype=np.int64)
-            token = vocab[term]
-            docs = postings["indices"][postings["indptr"][token] : postings["indptr"][token + 1]]
-            positions = docs if positions is None else np.intersect1d(positions, docs, assume_unique=True)
-        assert positions is not None
-        return self.ids[positions]
+        wanted = set(terms(text))
+        if not self.segments or not wanted:
+            return self.ids
+        if any(t not in self.vocabulary for t in wanted):
+            return np.zeros(0, dtype=np.int64)
+        found = []
+        for segment in self.segments:
+            rows: np.ndarray | None = None
+            for term in wanted:
+                held = segment.passages.postings(self.vocabulary[term])[0]
+                rows = held if rows is None else np.intersect1d(rows, held, assume_unique=True)
+            assert rows is not None
+            found.append(segment.ids[np.sort(rows)])
+        return np.concatenate(found)
 
     def score_of(self, scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Return the entries of a ``scores()`` vector for these passage ids (0 for ids not indexed)."""
@@ -184,38 +213,3 @@ class KeywordIndex:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         order = candidates[np.lexsort((self.ids[candidates], -scores[candidates]))]
         return [(int(self.ids[i]), float(scores[i])) for i in order]
-
-
-def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
-    """Return a bm25s index (Lucene BM25, ``K1``, ``B``) over lists of stems."""
-    model = bm25s.BM25(k1=K1, b=B)
-    model.index(_tokenized(corpus), show_progress=False)
-    return model
-
-
-def _coverage(model: bm25s.BM25, query_terms: list[str]) -> np.ndarray:
-    """Return each document's BM25 score for the terms over the sum of the best score each term earns anywhere.
-
-    A term no document holds is the rarest of all: it counts with Lucene's IDF at document
-    frequency 0, so a question in other words than the corpus's is seen as poorly covered.
-    """
-    vocab, postings = model.vocab_dict, model.scores
-    count = int(postings["num_docs"])
-    ideal = 0.0
-    for term in query_terms:
-        if term in vocab:
-            token = vocab[term]
-            ideal += float(postings["data"][postings["indptr"][token] : postings["indptr"][token + 1]].max())
-        else:
-            ideal += math.log(1 + (count + 0.5) / 0.5)
-    known = [t for t in query_terms if t in vocab]
-    if not known or ideal <= 0:
-        return np.zeros(count, dtype=np.float32)
-    return (np.asarray(model.get_scores(known), dtype=np.float32) / ideal).astype(np.float32)
-
-
-def _tokenized(corpus: list[list[str]]) -> bm25s.tokenization.Tokenized:
-    """Turn lists of stems into bm25s's id-based form."""
-    vocab: dict[str, int] = {}
-    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
-    return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from insights.storage import audit
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -33,7 +35,9 @@ CREATE TABLE IF NOT EXISTS documents (
     text TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}',
     added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    -- A restricted collection (see insights/restricted.py); none: every reader may see the document.
+    collection_id INTEGER REFERENCES collections(id)
 );
 CREATE TABLE IF NOT EXISTS tags (
     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -56,9 +60,11 @@ CREATE TABLE IF NOT EXISTS passages (
     date TEXT
 );
 CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, seq);
+-- actor: who uploaded the batch, so the background ingest audits it under their name.
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
     metadata TEXT NOT NULL DEFAULT '{}',
+    actor TEXT NOT NULL DEFAULT 'local',
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE TABLE IF NOT EXISTS jobs (
@@ -115,6 +121,41 @@ CREATE TABLE IF NOT EXISTS headings (
     text TEXT PRIMARY KEY,
     vector BLOB NOT NULL
 );
+-- Accounts (see insights/accounts.py). No row: single-user mode on loopback. session_epoch moves on
+-- "log out everywhere", a password reset or disabling, and every older session cookie stops working.
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'contributor', 'admin')),
+    disabled INTEGER NOT NULL DEFAULT 0,
+    session_epoch INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    last_login_at TEXT
+);
+-- API tokens are kept as a SHA-256 digest only: the secret is shown once, when it is created.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+    digest TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    last_used_at TEXT
+);
+CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user_id, id);
+-- Restricted collections: only their members (and admins) see the documents in them.
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS collection_members (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (collection_id, user_id)
+);
 """
 
 DOCUMENT_COLUMNS = ("source", "filename", "format", "title", "kind", "date", "participant", "segment",
@@ -128,14 +169,21 @@ class Store:
         self.path = path
         self._local = threading.local()
         # executescript() commits first, so the script carries its own transaction.
-        self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{self._migrations()}COMMIT;")
+        self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{audit.SCHEMA}{self._migrations()}COMMIT;")
 
     def _migrations(self) -> str:
         """Return the statements that bring a database made by an older version up to SCHEMA."""
+        steps = []
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
         if columns and "attempts" not in columns:  # no columns: a new database, made whole by SCHEMA
-            return "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
-        return ""
+            steps.append("ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;")
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(batches)")}
+        if columns and "actor" not in columns:  # batches queued before accounts: their uploader was local
+            steps.append("ALTER TABLE batches ADD COLUMN actor TEXT NOT NULL DEFAULT 'local';")
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+        if columns and "collection_id" not in columns:
+            steps.append("ALTER TABLE documents ADD COLUMN collection_id INTEGER REFERENCES collections(id);")
+        return "".join(steps)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -220,7 +268,7 @@ class Store:
         """Return every document (without its text) with its passage count, newest first."""
         return self.db.execute(
             """SELECT d.id, d.source, d.filename, d.format, d.title, d.kind, d.date, d.participant,
-                      d.segment, d.competitor, d.author, d.size, d.added_at, d.updated_at,
+                      d.segment, d.competitor, d.author, d.size, d.added_at, d.updated_at, d.collection_id,
                       (SELECT count(*) FROM passages p WHERE p.document_id = d.id) AS passages
                FROM documents d ORDER BY d.updated_at DESC, d.id DESC"""
         ).fetchall()
@@ -380,8 +428,9 @@ class Store:
         return [{"metadata": json.loads(r[0]), "locator": json.loads(r[1])}
                 for r in self.db.execute("SELECT metadata, locator FROM passages")]
 
-    def passage_texts(self, with_titles: bool = False) -> tuple[list[int], list[str]]:
-        """Return every passage id and text, in id order; ``with_titles``: as words are indexed.
+    def passage_texts(self, with_titles: bool = False,
+                      ids: Sequence[int] | None = None) -> tuple[list[int], list[str]]:
+        """Return every passage id and text (or those of ``ids``), in id order; ``with_titles``: as words are indexed.
 
         Words are indexed after the document's title and, for an answer, the question that led to it
         (see ``ingest.speakers.in_context``): "it's a mess" answers "mobile app complaints" when the
@@ -389,8 +438,12 @@ class Store:
         """
         text = "d.title || char(10) || coalesce(json_extract(p.locator, '$.prompt') || char(10), '') || p.text"
         text = text if with_titles else "p.text"
+        # One JSON parameter, not one per id: a large write would pass SQLite's limit on bound parameters.
+        where, parameters = ("", ()) if ids is None else \
+            ("WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),))
         rows = self.db.execute(
-            f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id ORDER BY p.id"
+            f"SELECT p.id, {text} FROM passages p JOIN documents d ON d.id = p.document_id {where} ORDER BY p.id",
+            parameters,
         ).fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 

@@ -1,4 +1,4 @@
-"""The web app's wiring: the shared repository, blueprints, host and origin checks, CSRF, headers, the worker."""
+"""The web app's wiring: the shared repository, blueprints, host and origin checks, permissions, CSRF, headers."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     # Every <int:...> in a route is an id: one past SQLite's range is a 404, not an OverflowError.
     app.url_map.converters["int"] = IdConverter
     init_guard(app)
+    from insights.web.auth import init_auth
+
+    # Registered before CSRFProtect's check, so a refused role hears 403, not "missing CSRF token".
+    init_auth(app)
     csrf.init_app(app)
     # Passage text is shown by its document's format: Markdown rendered safely, copied as plain words.
     app.jinja_env.filters["passage_html"] = markup.render
@@ -54,9 +58,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.tests["markdown"] = markup.is_markdown
 
     # saved_api adds the /api/v1/insights routes to api.bp, so it must be imported before api.bp is registered.
-    from . import api, documents, errors, saved, saved_api, search, themes, upload  # noqa: F401
+    from . import account, admin, api, auth, documents, errors, saved, saved_api, search, themes, upload  # noqa: F401
 
-    for module in (search, documents, upload, themes, saved, api, errors):
+    for module in (search, documents, upload, themes, saved, api, errors, auth, admin, account):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON clients send no form token; the guard's same-origin check covers browsers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from ingest.errors import MetadataError
@@ -14,6 +14,8 @@ from insights.synthesis import competitors as rivals
 from insights.web import get_repository, jobs
 from insights.web import themes as themes_page
 from insights.web import upload as upload_page
+from insights.web.admin import audit_page
+from insights.web.auth import actor, current_user, owns, reader
 from insights.web.openapi import openapi_document
 from insights.web.params import BadRequest, filters_from, json_body, search_params
 
@@ -92,7 +94,8 @@ def search() -> Response:
     params = search_params(request.args, current_app.config["PER_PAGE"])
     if not params.query:
         raise BadRequest("'q' is required: the question to search for")
-    page = get_repository().search_page(params.query, params.mode, params.limit, params.filters, params.offset)
+    page = get_repository().search_page(params.query, params.mode, params.limit, params.filters, params.offset,
+                                        reader())
     return jsonify(
         query=params.query, mode=params.mode, filters=params.filters.to_dict(), weak_match=page["match"].weak,
         total=page["total"],
@@ -107,31 +110,33 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in ("source", "original")}
 
 
-def _listed(doc: dict[str, Any], filters: Filters) -> bool:
+def _listed(doc: dict[str, Any], filters: Filters, about: set[int] | None) -> bool:
     """Return whether a document passes the list's kind, tag and competitor filters (as search matches them)."""
-    competitors = {c.lower() for c in filters.competitor}
     return ((not filters.kind or doc["kind"] in filters.kind)
             and all(tag.lower() in doc["tags"] for tag in filters.tag)  # stored tags are lower case
-            and (not competitors or (doc["competitor"] or "").lower() in competitors))
+            and (about is None or doc["id"] in about))
 
 
 @bp.get("/documents")
 def documents() -> Response:
     """Return every document's fields and passage count, newest first, optionally filtered."""
     filters = filters_from(request.args)  # validates kind the same way search does
-    return jsonify(documents=[public(d) for d in get_repository().documents() if _listed(d, filters)])
+    repo = get_repository()
+    # About a competitor by metadata or by a passage naming it: the definition search and its pages use.
+    about = repo.documents_about(filters.competitor) if filters.competitor else None
+    return jsonify(documents=[public(d) for d in repo.documents(reader()) if _listed(d, filters, about)])
 
 
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int) -> Response:
     """Return one document with its full text and its passages."""
-    return jsonify(document=public(get_repository().document(document_id)))
+    return jsonify(document=public(get_repository().document(document_id, reader=reader())))
 
 
 @bp.delete("/documents/<int:document_id>")
 def delete_document(document_id: int) -> Response:
     """Delete a document with its passages and vectors."""
-    get_repository().remove(document_id, wait=False)
+    get_repository().remove(document_id, wait=False, actor=actor())
     return Response(status=204)
 
 
@@ -143,7 +148,8 @@ def set_tags(document_id: int) -> Response:
     tags = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise BadRequest(f"send a JSON body like {example}")
-    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False))
+    return jsonify(id=document_id, tags=get_repository().set_tags(document_id, tags, wait=False, actor=actor(),
+                                                                  reader=reader()))
 
 
 # -- themes and competitors -----------------------------------------------------------------------
@@ -161,27 +167,27 @@ def _quotes() -> int:
 def themes() -> Response:
     """Return the themes of a scope (a question and/or filters), strongest evidence first."""
     query, mode, filters = themes_page.scope_params()
-    return jsonify(get_repository().themes(query, filters, mode, _quotes()).to_dict())
+    return jsonify(get_repository().themes(query, filters, mode, _quotes(), reader=reader()).to_dict())
 
 
 @bp.get("/themes/<int:theme_id>")
 def theme(theme_id: int) -> Response:
     """Return one theme of a scope with every one of its quotes."""
     query, mode, filters = themes_page.scope_params()
-    report = get_repository().themes(query, filters, mode, theme=theme_id)
+    report = get_repository().themes(query, filters, mode, theme=theme_id, reader=reader())
     return jsonify(query=query, filters=filters.to_dict(), theme=report.theme(theme_id).to_dict())
 
 
 @bp.get("/competitors")
 def competitors() -> Response:
     """Return every competitor with how many passages of customers and of our analyses are about it."""
-    return jsonify(competitors=rivals.overview(get_repository()))
+    return jsonify(competitors=rivals.overview(get_repository(), reader()))
 
 
 @bp.get("/competitors/<path:name>")
 def competitor(name: str) -> Response:
     """Return the themes in what customers say about a competitor beside those in our analyses."""
-    return jsonify(rivals.view(get_repository(), name, _quotes()).to_dict())
+    return jsonify(rivals.view(get_repository(), name, _quotes(), reader()).to_dict())
 
 
 @bp.get("/compare")
@@ -191,7 +197,8 @@ def compare() -> Response:
     missing = [k for k, v in args.items() if not v]
     if missing:
         raise BadRequest(f"'{missing[0]}' is required: q is the question, left and right the two sides")
-    return jsonify(rivals.compare(get_repository(), args["q"], args["left"], args["right"]).to_dict())
+    return jsonify(rivals.compare(get_repository(), args["q"], args["left"], args["right"],
+                                  reader=reader()).to_dict())
 
 
 # -- uploads ---------------------------------------------------------------------------------------
@@ -210,7 +217,7 @@ def upload() -> tuple[Response, int, dict[str, str]]:
 def batch(batch_id: int) -> Response:
     """Return an upload batch: each file's status, counts by status, and whether it has finished."""
     found = jobs.batch(get_repository(), batch_id)
-    if found is None:
+    if found is None or not owns(found):  # another person's batch is none of yours, as if it did not exist
         abort(404, f"no batch with id {batch_id}")
     return jsonify(batch=found)
 
@@ -219,3 +226,26 @@ def batch(batch_id: int) -> Response:
 def openapi() -> Response:
     """Return the OpenAPI 3.1 description of this API."""
     return jsonify(openapi_document())
+
+
+@bp.get("/me")
+def me() -> Response:
+    """Return who this request acts for, their role and, with a token, its scope."""
+    user = current_user()
+    assert user is not None  # the permission check let only a known user through
+    scope = g.get("token_scope")
+    return jsonify(user={"name": user.name, "role": user.role, "single_user": user.id is None, "token_scope": scope})
+
+
+#: Most audit entries one API request returns.
+MAX_AUDIT = 1000
+
+
+@bp.get("/audit")
+def audit() -> Response:
+    """Return audit entries, newest first, filtered by ``since``, ``user`` and ``action``; page with ``before``."""
+    limit = request.args.get("limit", "100").strip()
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 4 and 1 <= int(limit) <= MAX_AUDIT):
+        raise BadRequest(f"'limit' must be a whole number from 1 to {MAX_AUDIT}, not {limit[:30]!r}")
+    entries, older = audit_page(request.args, int(limit))
+    return jsonify(entries=[e.to_dict() for e in entries], next_before=older)

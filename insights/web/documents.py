@@ -13,6 +13,7 @@ from ingest.metadata import KINDS, normalize_tags
 from insights.errors import Busy, DocumentNotFound
 from insights.search import markup
 from insights.web import get_repository
+from insights.web.auth import actor, reader
 from insights.web.params import BadRequest, parse_id
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -28,7 +29,7 @@ SORTS = {
 def get_document(document_id: int) -> dict[str, Any]:
     """Return a document with its passages, or abort with 404."""
     try:
-        return get_repository().document(document_id)
+        return get_repository().document(document_id, reader=reader())
     except DocumentNotFound as ex:
         abort(404, str(ex))
 
@@ -36,21 +37,24 @@ def get_document(document_id: int) -> dict[str, Any]:
 @bp.get("")
 def index() -> str:
     """List every document, filtered by kind, tag, competitor and date, sorted as asked."""
-    docs = get_repository().documents()
+    repo = get_repository()
+    docs = repo.documents(reader())
     args = request.args
     kind, tag, competitor = args.get("kind", ""), args.get("tag", ""), args.get("competitor", "")
     date_from, date_to = args.get("from", ""), args.get("to", "")
     all_tags = sorted({t for d in docs for t in d["tags"]})
-    competitors = sorted({d["competitor"] for d in docs if d["competitor"]})
+    # A document is about a competitor as search's filter and the competitor pages read it: by its
+    # metadata or by a passage that names it (a customer interview that mentions RotaMate).
+    about = repo.documents_about([competitor]) if competitor else set()
     shown = [d for d in docs if (not kind or d["kind"] == kind) and (not tag or tag in d["tags"])
-             and (not competitor or d["competitor"] == competitor)
+             and (not competitor or d["id"] in about)
              and (not date_from or (d["date"] or "") >= date_from)
              and (not date_to or (d["date"] or "\uffff") <= date_to + "\uffff")]
     sort = args.get("sort", "newest") if args.get("sort") in SORTS else "newest"
     key, reverse = SORTS[sort]
     shown.sort(key=key, reverse=reverse)
     return render_template("documents.html", docs=shown, total=len(docs), kinds=KINDS, tags=all_tags,
-                           competitors=competitors, sort=sort, sorts=list(SORTS))
+                           competitors=repo.competitor_names(reader()), sort=sort, sorts=list(SORTS))
 
 
 @bp.get("/<int:document_id>")
@@ -99,7 +103,7 @@ def segments(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
 def original(document_id: int) -> Response:
     """Download the document's original file, byte for byte."""
     doc = get_document(document_id)
-    path = get_repository().original_path(document_id)
+    path = get_repository().original_path(document_id, reader())
     return send_file(path, as_attachment=True, download_name=doc["filename"])
 
 
@@ -107,7 +111,8 @@ def original(document_id: int) -> Response:
 def tags(document_id: int) -> Response:
     """Replace a document's tags with the comma-separated list submitted."""
     try:
-        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False)
+        get_repository().set_tags(document_id, normalize_tags(request.form.get("tags", "")), wait=False,
+                                  actor=actor(), reader=reader())
     except DocumentNotFound as ex:
         abort(404, str(ex))
     except MetadataError as ex:
@@ -121,7 +126,7 @@ def tags(document_id: int) -> Response:
 def delete(document_id: int) -> Response:
     """Delete a document, its passages and vectors, after the confirmation form."""
     try:
-        doc = get_repository().remove(document_id, wait=False)
+        doc = get_repository().remove(document_id, wait=False, actor=actor())
     except DocumentNotFound as ex:
         abort(404, str(ex))
     flash(Markup("Deleted “<bdi>{}</bdi>”.").format(doc["title"]))
@@ -142,7 +147,7 @@ def bulk_delete() -> Response:
     deleted = 0
     for document_id in ids:
         try:
-            repo.remove(document_id, wait=False)
+            repo.remove(document_id, wait=False, actor=actor())
             deleted += 1
         except DocumentNotFound:
             continue  # already gone: deleting twice is not an error

@@ -16,6 +16,7 @@ from typing import IO, Any
 from ingest.parsers import ParseOptions
 from insights.errors import DocumentNotFound
 from insights.repository import Repository
+from insights.storage import audit
 from insights.storage.atomic import atomic_write
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,11 @@ MAX_ATTEMPTS = 2
 ORPHAN_AGE = 600
 
 
-def submit(repo: Repository, files: Iterable[tuple[str, IO[bytes]]], metadata: dict[str, Any]) -> int:
-    """Park uploaded files durably, then record the batch and its jobs in one transaction; return the batch id.
+def submit(repo: Repository, files: Iterable[tuple[str, IO[bytes]]], metadata: dict[str, Any],
+           actor: str = audit.LOCAL) -> int:
+    """Park uploaded files durably, then record the batch, its uploader and its jobs in one transaction.
+
+    Return the batch id.
 
     A failure or a crash before the transaction leaves no batch, only a parked folder that the
     worker deletes; a batch, once it exists, has every one of its files.
@@ -48,8 +52,8 @@ def submit(repo: Repository, files: Iterable[tuple[str, IO[bytes]]], metadata: d
             atomic_write(path, data)
             rows.append((name, str(path), len(data)))
         with repo.store.transaction() as db:
-            batch_id = int(db.execute("INSERT INTO batches (metadata) VALUES (?)",
-                                      (json.dumps(metadata),)).lastrowid or 0)
+            batch_id = int(db.execute("INSERT INTO batches (metadata, actor) VALUES (?, ?)",
+                                      (json.dumps(metadata), actor)).lastrowid or 0)
             db.executemany("INSERT INTO jobs (batch_id, filename, path, size) VALUES (?, ?, ?, ?)",
                            [(batch_id, *row) for row in rows])
     except BaseException:
@@ -69,12 +73,13 @@ def batch(repo: Repository, batch_id: int) -> dict[str, Any] | None:
         (batch_id,))]
     counts = {state: sum(j["status"] == state for j in jobs) for state in (QUEUED, RUNNING, *FINAL)}
     done = sum(counts[s] for s in FINAL)
-    return {"id": batch_id, "created_at": row["created_at"], "metadata": json.loads(row["metadata"]), "jobs": jobs,
+    return {"id": batch_id, "created_at": row["created_at"], "actor": row["actor"],
+            "metadata": json.loads(row["metadata"]), "jobs": jobs,
             "counts": counts, "total": len(jobs), "done": done, "finished": bool(jobs) and done == len(jobs)}
 
 
 def _claim(repo: Repository) -> dict[str, Any] | None:
-    """Mark the oldest queued job running, count the attempt, and return it with its batch metadata."""
+    """Mark the oldest queued job running, count the attempt, and return it with its batch's metadata and actor."""
     with repo.store.transaction() as db:
         row = db.execute(
             """UPDATE jobs SET status = 'running', attempts = attempts + 1,
@@ -85,8 +90,8 @@ def _claim(repo: Repository) -> dict[str, Any] | None:
         if row is None:
             return None
         job = dict(row)
-        job["metadata"] = json.loads(db.execute("SELECT metadata FROM batches WHERE id = ?",
-                                                (job["batch_id"],)).fetchone()[0])
+        found = db.execute("SELECT metadata, actor FROM batches WHERE id = ?", (job["batch_id"],)).fetchone()
+        job["metadata"], job["actor"] = json.loads(found[0]), found[1]
     return job
 
 
@@ -112,8 +117,10 @@ def run_one(repo: Repository) -> bool:
     options = ParseOptions(text_column=metadata.pop("text_column", None), text_field=metadata.pop("text_field", None),
                            interviewers=tuple(metadata.pop("interviewers", ())))
     replace = metadata.pop("replace", None)
+    collection = metadata.pop("collection", None)
     try:
-        report = repo.ingest_upload(Path(job["path"]), job["filename"], metadata, options, replace)
+        report = repo.ingest_upload(Path(job["path"]), job["filename"], metadata, options, replace, job["actor"],
+                                    collection=collection)
     except DocumentNotFound:
         _finish(repo, job, "failed", f"document {replace} to replace no longer exists; nothing was changed")
         return True

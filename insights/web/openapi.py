@@ -57,7 +57,9 @@ def _json(schema: Schema, description: str) -> dict[str, Any]:
 #: The error responses, each the same JSON shape.
 ERRORS = {
     "400": "A parameter or the body is invalid; the message says which and why.",
-    "403": "A write from another site's page (its Origin, Sec-Fetch-Site or Referer is not this server).",
+    "401": "Accounts exist and the request has no current session and no valid `Authorization: Bearer` token.",
+    "403": "The user's role or the token's scope does not allow this, or a write came from another site's page "
+           "(its Origin, Sec-Fetch-Site or Referer is not this server).",
     "404": "No such document, batch, theme, competitor, insight, evidence or path.",
     "405": "The path exists but not with this method.",
     "409": "The repository was embedded with another model than the one configured.",
@@ -137,6 +139,9 @@ THEME_SCHEMAS: dict[str, Schema] = {
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _object({"error": _object({"status": INTEGER, "message": STRING})}, "Every error, whatever its status."),
+    "Me": _object({"name": STRING, "role": {"enum": ["viewer", "contributor", "admin"]},
+                   "single_user": {"type": "boolean"}, "token_scope": {"enum": ["read", "write", None]}},
+                  "The current user; single_user: no accounts exist and this is the person at the machine."),
     "Filters": {
         "type": "object",
         "description": "The filters that were set; unset ones are left out.",
@@ -226,6 +231,7 @@ SCHEMAS: dict[str, Schema] = {
     "Batch": _object({
         "id": INTEGER,
         "created_at": STRING,
+        "actor": {**STRING, "description": "Who uploaded the batch (\"local\" in single-user mode)."},
         "metadata": {**OBJECT, "description": "The metadata given once for every file of the batch."},
         "jobs": {"type": "array", "items": _ref("Job")},
         "counts": _object({state: INTEGER for state in (QUEUED, RUNNING, *FINAL)}),
@@ -234,6 +240,14 @@ SCHEMAS: dict[str, Schema] = {
         "finished": {"type": "boolean", "description": "Whether every job has reached a final status."},
     }, "Files uploaded together, each ingested by its own job."),
     "Tags": _object({"id": INTEGER, "tags": STRINGS}),
+    "AuditEntry": _object({
+        "id": INTEGER,
+        "at": {**STRING, "description": "When, in UTC: 2026-03-14T09:30:00Z."},
+        "actor": {**STRING, "description": "Who: an account's name, `local`, or the name a failed sign-in tried."},
+        "action": {**STRING, "description": "What: document.add, export, login.failed, user.role, token.create..."},
+        "target": {**STRING, "description": "On what: document:12, insight:3, user:dana, token:7, search..."},
+        "detail": {**OBJECT, "description": "The particulars (a title, a query, a role before and after)."},
+    }, "One audited action."),
     **THEME_SCHEMAS,
 }
 
@@ -317,6 +331,8 @@ def _paths() -> dict[str, Any]:
                     "text_field": {**STRING, "description": "The JSON Lines field with free text; detected if unset."},
                     "replace": {**INTEGER, "description": "The id of the document this one file is a new version "
                                                           "of; its citations and saved evidence follow it."},
+                    "collection": {**STRING, "description": "A restricted collection you are a member of (any, for "
+                                                            "an admin): only its members and admins see the files."},
                 }},
             }}},
             "responses": {
@@ -335,17 +351,50 @@ def _paths() -> dict[str, Any]:
         "/api/v1/openapi.json": {"get": {
             "operationId": "openapi", "tags": ["meta"],
             "summary": "This document.",
+            "security": [],  # public: it describes the API and holds no data
             "responses": {"200": _json(OBJECT, "The OpenAPI 3.1 description of the API.")},
+        }},
+        "/api/v1/audit": {"get": {
+            "operationId": "audit", "tags": ["meta"],
+            "summary": "The audit log, newest first: who uploaded, changed, deleted or exported what, sign-ins, "
+                       "and changes to people and tokens.",
+            "parameters": [
+                _query("since", STRING, "Only entries at or after this time: 2026-03-14, 2026-03-14T09:30:00Z, "
+                                        "or a duration back from now: 7d, 12h, 30m, 2w."),
+                _query("user", STRING, "Only what this user did (`local` for single-user mode and the CLI)."),
+                _query("action", STRING, "Only this action or its sub-actions: `document` matches `document.add`, "
+                                         "`document.delete`..."),
+                _query("before", INTEGER, "Only entries older than this entry id: pass `next_before` for the next "
+                                          "page."),
+                _query("limit", {**INTEGER, "minimum": 1, "maximum": 1000, "default": 100}, "Entries per page."),
+            ],
+            "responses": {"200": _json(_object({
+                "entries": {"type": "array", "items": _ref("AuditEntry")},
+                "next_before": {"type": ["integer", "null"], "description": "The `before` of the next (older) page; "
+                                "null on the last page."}}), "A page of entries."), **_errors("400", "500")},
+        }},
+        "/api/v1/me": {"get": {
+            "operationId": "me", "tags": ["meta"],
+            "summary": "Who the request acts for: the account, its role and, with a token, the token's scope.",
+            "responses": {"200": _json(_object({"user": _ref("Me")}), "The current user."), **_errors("500")},
         }},
     }
 
 
 def _guarded(paths: dict[str, Any]) -> dict[str, Any]:
-    """Add the cross-site refusal every write can answer with (one guard covers them all)."""
+    """Add what the one permission check answers: each operation's permission, 401 and 403."""
+    from insights.web.auth import ENDPOINTS, FIRST_ROLE, PUBLIC
+
     for item in paths.values():
-        for method in ("post", "put", "patch", "delete"):
-            if method in item:
-                item[method]["responses"] = {**item[method]["responses"], **_errors("403")}
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            need = ENDPOINTS[f"api.{operation['operationId']}"]
+            operation["x-permission"] = need
+            if need != PUBLIC:
+                operation["description"] = (f"Needs the {need} permission (role {FIRST_ROLE[need]} or above"
+                                             + (", and a token of the write scope)." if need != "read" else ")."))
+                operation["responses"] = {**operation["responses"], **_errors("401", "403")}
     return paths
 
 
@@ -411,13 +460,25 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "summary": "Search, browse, tag, upload and save findings from user research in a self-hosted "
                        "Insights repository.",
-            "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.',
+            "description": 'Errors are always JSON: `{"error": {"status": 404, "message": "..."}}`.\n\n'
+                           "Authentication: once accounts exist, send `Authorization: Bearer TOKEN` (create a token "
+                           "at /account/tokens or with `insights tokens create`) or the session cookie of a signed-in "
+                           "browser. With no accounts, a server on loopback needs neither (single-user mode). "
+                           "Each operation's `x-permission` names what it needs: read (viewer), write "
+                           "(contributor) or admin; a read-scoped token may only read.",
         },
+        "security": [{"bearer": []}, {"session": []}],
         "tags": [{"name": "search"}, {"name": "documents"}, {"name": "uploads"}, {"name": "themes"},
                  {"name": "competitors"}, {"name": "insights"}, {"name": "meta"}],
         "paths": _guarded({**_paths(), **openapi_saved.paths()}),
         "components": {
             "schemas": {**SCHEMAS, **openapi_saved.SCHEMAS},
             "responses": {f"Error{code}": _json(_ref("Error"), text) for code, text in ERRORS.items()},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "An API token (`ins_...`), scoped read or write, from /account/tokens."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "insights_session",
+                            "description": "The session cookie a browser gets at /login."},
+            },
         },
     }

@@ -9,11 +9,9 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from insights.errors import InsightNotFound, InsightsError
+from insights.errors import DocumentNotFound, InsightNotFound, InsightsError
 from insights.saved.collection import MAX_QUOTE, MAX_SUMMARY, MAX_TITLE, EvidenceSource, Insight
-from insights.saved.writeup import to_markdown
-from insights.search import engine as searching
-from insights.web import get_repository
+from insights.web import auth, get_repository  # auth as a module: it imports this one (safe_next)
 
 bp = Blueprint("saved", __name__, url_prefix="/insights")
 
@@ -46,7 +44,7 @@ def named(message: str, title: str) -> Markup:
 def get_insight(insight_id: int) -> Insight:
     """Return an insight with its checked evidence, or abort with 404."""
     try:
-        return get_repository().saved.get(insight_id)
+        return get_repository().saved.get(insight_id, auth.hidden())
     except InsightNotFound as ex:
         abort(404, str(ex))
 
@@ -66,7 +64,8 @@ def safe_next(default: str) -> str:
 def index() -> str:
     """List saved insights, newest first, or those matching the search box best first."""
     query = request.args.get("q", "").strip()
-    return render_template("insights.html", insights=get_repository().saved.search(query), query=query)
+    return render_template("insights.html", insights=get_repository().saved.search(query, auth.hidden()),
+                           query=query)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -74,7 +73,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
     """Show the new-insight form; save it and open it."""
     if request.method == "POST":
         try:
-            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""))
+            created = get_repository().saved.create(request.form.get("title", ""), request.form.get("summary", ""),
+                                                    actor=auth.actor())
         except InsightsError as ex:
             flash(str(ex))
             # Give the form back as a browser could have sent it: never a megabyte of refused text.
@@ -95,7 +95,8 @@ def show(insight_id: int) -> str:
 def edit(insight_id: int) -> BaseResponse:
     """Save a new title and summary."""
     try:
-        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""))
+        get_repository().saved.update(insight_id, request.form.get("title", ""), request.form.get("summary", ""),
+                                      actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     except InsightsError as ex:
@@ -109,7 +110,7 @@ def edit(insight_id: int) -> BaseResponse:
 def delete(insight_id: int) -> BaseResponse:
     """Delete an insight and its evidence, after the confirmation form; the documents stay."""
     try:
-        deleted = get_repository().saved.delete(insight_id)
+        deleted = get_repository().saved.delete(insight_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     flash(named("Deleted the insight “{title}”.", deleted.title))
@@ -120,7 +121,7 @@ def delete(insight_id: int) -> BaseResponse:
 def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
     """Detach one quote from an insight."""
     try:
-        get_repository().saved.remove_evidence(insight_id, evidence_id)
+        get_repository().saved.remove_evidence(insight_id, evidence_id, actor=auth.actor())
     except InsightNotFound as ex:
         abort(404, str(ex))
     flash("Quote removed from this insight.")
@@ -130,7 +131,10 @@ def remove_evidence(insight_id: int, evidence_id: int) -> BaseResponse:
 @bp.get("/<int:insight_id>/export.md")
 def export(insight_id: int) -> Response:
     """Download the insight as Markdown with footnoted citations."""
-    markdown = to_markdown(get_insight(insight_id))
+    try:
+        markdown = get_repository().export_insight(insight_id, actor=auth.actor(), reader=auth.reader())
+    except InsightNotFound as ex:
+        abort(404, str(ex))
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})
 
@@ -147,10 +151,11 @@ def save_quote() -> BaseResponse:
     source = EvidenceSource(passage_id=passage, quote=request.form.get("excerpt", "").strip() or None)
     try:
         if choice == "new":
-            target = saved.create(request.form.get("title", ""), evidence=[source])
+            target = saved.create(request.form.get("title", ""), evidence=[source], actor=auth.actor(),
+                                  hidden=auth.hidden())
         elif choice.isdigit():
-            saved.add_evidence(int(choice), source)
-            target = saved.get(int(choice))
+            saved.add_evidence(int(choice), source, actor=auth.actor(), hidden=auth.hidden())
+            target = saved.get(int(choice), auth.hidden())
         else:
             abort(400, "choose an insight, or a new one")
     except InsightNotFound as ex:
@@ -169,9 +174,10 @@ def pick() -> str:
     passage = request.args.get("passage", type=int)
     if passage is None:
         abort(400, "name the passage to save: ?passage=ID")
-    found = searching.hydrate(get_repository().store, [(passage, 0.0)], "")
-    if not found:
-        abort(404, f"no passage with id {passage}")
+    try:
+        hit = get_repository().hit(passage, auth.reader())
+    except DocumentNotFound as ex:
+        abort(404, str(ex))
     saved, query = get_repository().saved, request.args.get("q", "").strip()
-    return render_template("insight_pick.html", hit=found[0], query=query, total=saved.count(),
+    return render_template("insight_pick.html", hit=hit, query=query, total=saved.count(),
                            choices=saved.choices(query, limit=PICK_CHOICES), next=request.args.get("next", ""))

@@ -7,9 +7,10 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from insights.saved.collection import EvidenceSource
-from insights.saved.writeup import to_markdown
+from insights.web import auth as access
 from insights.web import get_repository
 from insights.web.api import bp
+from insights.web.auth import actor
 from insights.web.params import MAX_ID, BadRequest, json_body
 
 EVIDENCE_EXAMPLE = '{"passage_id": 42} or {"passage_id": 42, "quote": "an exact excerpt"}'
@@ -62,7 +63,7 @@ def evidence_source(item: Any) -> EvidenceSource:
 def insights() -> Response:
     """Return every saved insight, newest first, or those matching ``q`` best first."""
     query = request.args.get("q", "").strip()
-    return jsonify(query=query, insights=[i.to_dict() for i in get_repository().saved.search(query)])
+    return jsonify(query=query, insights=[i.to_dict() for i in get_repository().saved.search(query, access.hidden())])
 
 
 @bp.post("/insights")
@@ -73,14 +74,15 @@ def create_insight() -> tuple[Response, int, dict[str, str]]:
     if not isinstance(evidence, list):
         raise BadRequest(f"'evidence' must be a list of objects like {EVIDENCE_EXAMPLE}")
     created = get_repository().saved.create(_text(body, "title", required=True) or "", _text(body, "summary") or "",
-                                            [evidence_source(item) for item in evidence])
+                                            [evidence_source(item) for item in evidence], actor=actor(),
+                                            hidden=access.hidden())
     return jsonify(insight=created.to_dict()), 201, {"Location": url_for(".insight", insight_id=created.id)}
 
 
 @bp.get("/insights/<int:insight_id>")
 def insight(insight_id: int) -> Response:
     """Return one insight with each piece of evidence, its citation and its status."""
-    return jsonify(insight=get_repository().saved.get(insight_id).to_dict())
+    return jsonify(insight=get_repository().saved.get(insight_id, access.hidden()).to_dict())
 
 
 @bp.patch("/insights/<int:insight_id>")
@@ -90,33 +92,35 @@ def update_insight(insight_id: int) -> Response:
     title, summary = _text(body, "title"), _text(body, "summary")
     if title is None and summary is None:
         raise BadRequest("send 'title', 'summary' or both")
-    return jsonify(insight=get_repository().saved.update(insight_id, title, summary).to_dict())
+    return jsonify(insight=get_repository().saved.update(insight_id, title, summary, actor=actor(),
+                                                         hidden=access.hidden()).to_dict())
 
 
 @bp.delete("/insights/<int:insight_id>")
 def delete_insight(insight_id: int) -> Response:
     """Delete an insight and its evidence; the documents stay."""
-    get_repository().saved.delete(insight_id)
+    get_repository().saved.delete(insight_id, actor=actor())
     return Response(status=204)
 
 
 @bp.post("/insights/<int:insight_id>/evidence")
 def add_evidence(insight_id: int) -> tuple[Response, int]:
     """Attach a quote (a passage, an exact excerpt of it, or a document span) to an insight."""
-    added = get_repository().saved.add_evidence(insight_id, evidence_source(_body()))
+    added = get_repository().saved.add_evidence(insight_id, evidence_source(_body()), actor=actor(),
+                                                hidden=access.hidden())
     return jsonify(evidence=added.to_dict()), 201
 
 
 @bp.delete("/insights/<int:insight_id>/evidence/<int:evidence_id>")
 def remove_evidence(insight_id: int, evidence_id: int) -> Response:
     """Detach one piece of evidence from an insight."""
-    get_repository().saved.remove_evidence(insight_id, evidence_id)
+    get_repository().saved.remove_evidence(insight_id, evidence_id, actor=actor())
     return Response(status=204)
 
 
 @bp.get("/insights/<int:insight_id>/export.md")
 def export_insight(insight_id: int) -> Response:
     """Return the insight as Markdown with footnoted citations, as a download."""
-    markdown = to_markdown(get_repository().saved.get(insight_id))
+    markdown = get_repository().export_insight(insight_id, actor=actor(), reader=access.reader())
     return Response(markdown, mimetype="text/markdown",  # werkzeug adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="insight-{insight_id}.md"'})

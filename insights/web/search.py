@@ -11,6 +11,7 @@ from insights.errors import InsightsError
 from insights.search import exports, weak
 from insights.search.engine import Hit
 from insights.web import get_repository
+from insights.web.auth import actor, reader
 from insights.web.params import FILTER_FIELDS, BadRequest, search_params
 
 bp = Blueprint("search", __name__)
@@ -25,7 +26,7 @@ def index() -> str:
         params = search_params(request.args, current_app.config["PER_PAGE"])
         if params.query:
             result = get_repository().search_page(params.query, params.mode, params.limit, params.filters,
-                                                  params.offset)
+                                                  params.offset, reader())
     except (BadRequest, InsightsError) as ex:
         error = str(ex)
     weak_notice = weak.notice(result["match"]) if result and result["hits"] and result["match"].weak else None
@@ -38,14 +39,12 @@ def export(fmt: str) -> Response:
     """Download the current result set as CSV or Markdown, one quote with its citation per hit."""
     try:
         params = search_params(request.args)
-        hits = (get_repository().search(params.query, params.mode, exports.EXPORT_LIMIT, params.filters)
-                if params.query else [])
+        body = (get_repository().export(params.query, fmt, params.mode, exports.EXPORT_LIMIT, params.filters,
+                                        quote_link, actor=actor(), reader=reader())[0]
+                if params.query else exports.render(fmt, params.query, []))
     except (BadRequest, InsightsError) as ex:
         abort(400, str(ex))
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(hits, quote_link), "text/csv"
-    else:
-        body, mimetype = exports.to_markdown(params.query, hits), "text/markdown"
+    mimetype = "text/csv" if fmt == "csv" else "text/markdown"
     name = f"insights-export.{fmt}"
     # Werkzeug appends "; charset=utf-8" to a text/* mimetype itself: naming it here would send it twice.
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -13,6 +13,7 @@ from insights.filters import Filters
 from insights.search.engine import MODES
 from insights.synthesis import competitors as rivals
 from insights.web import get_repository
+from insights.web.auth import reader
 from insights.web.params import BadRequest, filters_from
 
 bp = Blueprint("themes", __name__)
@@ -37,11 +38,13 @@ def scope_query() -> str:
 def choices() -> dict[str, list[str]]:
     """Return the values the scope form offers: kinds, segments and competitors present in the repository."""
     repo = get_repository()
+    hidden = repo.seen(None, reader()).hidden
     segments = [r[0] for r in repo.store.db.execute(
-        """SELECT DISTINCT coalesce(p.segment, d.segment) AS v FROM passages p JOIN documents d ON d.id = p.document_id
-           WHERE v IS NOT NULL AND v <> '' ORDER BY v""")]
+        f"""SELECT DISTINCT coalesce(p.segment, d.segment) AS v FROM passages p JOIN documents d ON d.id = p.document_id
+            WHERE v IS NOT NULL AND v <> '' AND coalesce(d.collection_id, -1) NOT IN ({",".join("?" * len(hidden))})
+            ORDER BY v""", hidden)]
     # The competitors the competitor filter knows, spelled as it matches them.
-    return {"kinds": list(KINDS), "segments": segments, "competitors": repo.catalog().competitors}
+    return {"kinds": list(KINDS), "segments": segments, "competitors": repo.catalog().competitors_seen(hidden)}
 
 
 @bp.get("/themes")
@@ -50,7 +53,7 @@ def index() -> str:
     error, report = None, None
     try:
         query, mode, filters = scope_params()
-        report = get_repository().themes(query, filters, mode)
+        report = get_repository().themes(query, filters, mode, reader=reader())
     except (BadRequest, InsightsError) as ex:
         error = str(ex)
     return render_template("themes.html", report=report, error=error, scope=scope_query(), **choices())
@@ -61,7 +64,7 @@ def theme(theme_id: int) -> str:
     """Show one theme of a scope with every one of its quotes."""
     try:
         query, mode, filters = scope_params()
-        report = get_repository().themes(query, filters, mode, theme=theme_id)
+        report = get_repository().themes(query, filters, mode, theme=theme_id, reader=reader())
         found = report.theme(theme_id)
     except NotFound as ex:
         abort(404, str(ex))
@@ -73,7 +76,7 @@ def theme(theme_id: int) -> str:
 @bp.get("/competitors")
 def competitors() -> str:
     """List the competitors with their evidence, and offer a side-by-side comparison on a question."""
-    listing = rivals.overview(get_repository())
+    listing = rivals.overview(get_repository(), reader())
     return render_template("competitors.html", competitors=listing, us=rivals.US)
 
 
@@ -81,11 +84,11 @@ def competitors() -> str:
 def compare() -> str | tuple[str, int]:
     """Show two competitors (or us and one) side by side on a question."""
     args: dict[str, Any] = {k: request.args.get(k, "").strip() for k in ("q", "left", "right")}
-    listing = rivals.overview(get_repository())
+    listing = rivals.overview(get_repository(), reader())
     try:
         if not all(args.values()):
             raise BadRequest("ask a question and pick two sides to compare")
-        comparison = rivals.compare(get_repository(), args["q"], args["left"], args["right"])
+        comparison = rivals.compare(get_repository(), args["q"], args["left"], args["right"], reader=reader())
     except (BadRequest, InsightsError) as ex:
         return render_template("competitors.html", competitors=listing, us=rivals.US, error=str(ex),
                                args=args), 400
@@ -98,7 +101,7 @@ def compare() -> str | tuple[str, int]:
 def competitor(name: str) -> str:
     """Show the themes in what customers say about a competitor beside those in our own analyses."""
     try:
-        view = rivals.view(get_repository(), name, quotes=50)
+        view = rivals.view(get_repository(), name, quotes=50, reader=reader())
     except NotFound as ex:
         abort(404, str(ex))
     except InsightsError as ex:

@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 
 from ingest.metadata import KINDS
 from ingest.parsers import sniff, supported_suffixes
-from insights.errors import DocumentNotFound
+from insights.errors import DocumentNotFound, NotFound
 from insights.web import get_repository, jobs
+from insights.web.auth import actor, owns, reader
 from insights.web.params import BadRequest, batch_metadata, parse_id
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
@@ -87,7 +88,7 @@ def replace_target(form: MultiDict[str, str], files: int) -> int | None:
     if files != 1:
         raise BadRequest("'replace' takes exactly one file: the new version of that document")
     try:
-        get_repository().document(document_id, with_passages=False)
+        get_repository().document(document_id, with_passages=False, reader=reader())
     except DocumentNotFound:
         raise BadRequest(f"'replace' names no document: there is no document {document_id}") from None
     return document_id
@@ -101,7 +102,13 @@ def queue(files: list[FileStorage], form: MultiDict[str, str]) -> int:
     replace = replace_target(form, len(accepted))
     if replace is not None:
         metadata["replace"] = replace
-    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata)
+    collection = form.get("collection", "").strip()
+    if collection:
+        try:  # only a collection the uploader belongs to: an upload must stay visible to the one who made it
+            metadata["collection"] = repo.collections.may_add_to(reader(), collection)
+        except NotFound as ex:
+            raise BadRequest(str(ex)) from None
+    batch_id = jobs.submit(repo, [(name, s.stream) for name, s in accepted], metadata, actor())
     worker = current_app.extensions.get("insights.worker")
     if worker is not None:
         worker.wake.set()  # start now rather than at the worker's next poll
@@ -120,13 +127,20 @@ def form() -> Response | tuple[str, int]:
         else:
             return redirect(url_for("upload.batch", batch_id=batch_id))
         flash(error)
-    return render_template("upload.html", kinds=KINDS, suffixes=supported_suffixes()), 400 if error else 200
+    return render_template("upload.html", kinds=KINDS, suffixes=supported_suffixes(),
+                           collections=collections_for_upload()), 400 if error else 200
+
+
+def collections_for_upload() -> list[str]:
+    """Return the names of the collections the current user may upload into: an admin's all, others' their own."""
+    mine = reader()
+    return [c.name for c in get_repository().collections.list() if mine.is_admin or c.id in mine.collections]
 
 
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int) -> str:
     """Show a batch's progress, file by file, with each failure's reason."""
     status = jobs.batch(get_repository(), batch_id)
-    if status is None:
+    if status is None or not owns(status):  # another person's batch is none of yours, as if it did not exist
         abort(404, f"no upload batch {batch_id}")
     return render_template("batch.html", batch=status)

@@ -17,7 +17,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 ENCODERS = ("auto", "onnx", "torch")
 #: What ``auto`` runs the bundled model with on a CPU. ONNX int8 would be the default if it met issue 14's bars:
 #: it meets the question bar (0.24 of torch's time) but not the ingest bar (1.45x torch's passages/s, bar 2x),
-#: and the golden set's semantic nDCG@10 moves by 0.009 (bar 0.005); README.md, "The encoder".
+#: and the golden set's semantic nDCG@10 moves by 0.009 (bar 0.005). Faster int8 recipes move it further, and
+#: static quantisation runs slower than torch (bench/README.md, bench/encoder_recipes.py); README.md, "The encoder".
 CPU_ENCODER = "torch"
 
 

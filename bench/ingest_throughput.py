@@ -30,7 +30,7 @@ t0 = time.perf_counter()
 import insights.cli.main
 t1 = time.perf_counter()
 from insights.storage.embedder import make_embedder
-make_embedder({DEFAULT_MODEL!r})
+make_embedder({DEFAULT_MODEL!r}, "torch")
 t2 = time.perf_counter()
 print(json.dumps({{"import_s": t1 - t0, "model_load_s": t2 - t1}}))
 """
@@ -38,8 +38,12 @@ REPORT = re.compile(r"added (\d+), updated (\d+), unchanged (\d+), failed (\d+)"
 
 
 def environment() -> dict[str, str]:
-    """Return the environment for subprocesses: offline model, quiet transformers."""
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    """Return the environment for subprocesses: offline model, quiet transformers, the torch encoder.
+
+    The baseline is raw sentence-transformers, so ingest runs torch too: the ratio is ingest's own overhead
+    (bench/encoder_speed.py compares the encoders).
+    """
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error", "INSIGHTS_ENCODER": "torch"}
 
 
 def probe() -> dict[str, float]:

@@ -21,7 +21,7 @@ from insights.config import DEFAULT_MODEL, Settings
 from insights.filters import Filters
 from insights.repository import Repository
 from insights.search.engine import DEPTH
-from insights.storage.embedder import Embedder, make_embedder
+from insights.storage.embedder import Embedder, SentenceTransformerEmbedder, make_embedder
 from insights.storage.store import Store
 
 DIMENSION = 384
@@ -159,7 +159,7 @@ def main() -> None:
             print(f"{size} passages: database built in {build_s:.1f} s, FAISS index in {index_s:.1f} s, "
                   f"BM25 keyword index in {keywords_s:.1f} s", flush=True)
             run = measure(repo, embedder, asked, warmup)
-            if not args.no_one_thread:
+            if not args.no_one_thread and isinstance(embedder, SentenceTransformerEmbedder):
                 run["times"].update(measure_one_thread(repo, embedder, asked))
             allowed = repo.store.db.execute(
                 "SELECT count(*) FROM passages p JOIN documents d ON d.id = p.document_id WHERE d.kind = ?",

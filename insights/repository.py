@@ -82,7 +82,7 @@ class Repository:
     def embedder(self) -> Embedder:
         """Return the embedder, loading the model on first use."""
         if self._embedder is None:
-            self._embedder = make_embedder(self.settings.model)
+            self._embedder = make_embedder(self.settings.model, self.settings.encoder, self.settings.cache_dir)
         return self._embedder
 
     def check_model(self) -> None:

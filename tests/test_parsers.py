@@ -356,7 +356,8 @@ def test_html_title_falls_back_to_first_h1() -> None:
 @pytest.mark.parametrize("title, heading, expected", [
     ("Payroll export: overtime missing | ShiftCraft Help Center", "Payroll export: overtime missing",
      "Payroll export: overtime missing"),
-    ("ShiftCraft Blog – Teardown: the ShiftPilot app (v8.4)", "Teardown: the ShiftPilot app", "Teardown: the ShiftPilot app (v8.4)"),
+    ("ShiftCraft Blog – Teardown: the ShiftPilot app (v8.4)", "Teardown: the ShiftPilot app",
+     "Teardown: the ShiftPilot app (v8.4)"),
     ("Release notes - March", "Something else entirely", "Release notes - March"),  # no part like the heading
     ("Pricing | Plans", None, "Pricing | Plans"),  # no heading to tell the site's name from the page's
     ("Onboarding study", "Onboarding study", "Onboarding study"),

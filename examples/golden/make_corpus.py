@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ingest.parsers import ParseOptions
 from ingest.pipeline import Problem, discover, parse_source, read_source
-from insights.config import Settings
 from insights.cli.demo import BATCHES, CORPUS
+from insights.config import Settings
 from insights.storage.ingestion import _document_fields
 
 OUT = Path(__file__).resolve().parent / "corpus.jsonl"

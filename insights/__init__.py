@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from insights.config import Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the web app over one repository."""
+    # Imported here: every command imports this package, and only the server needs Flask (a third of a second).
+    from flask import Flask
+
     app = Flask(__name__, template_folder=_templates(), static_folder="web/static")
     settings = Settings.from_env()
     app.config.from_mapping(

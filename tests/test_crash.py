@@ -81,6 +81,19 @@ def test_sigkill_mid_ingest_leaves_a_consistent_repository(tmp_path: Path) -> No
         p.name for p in (tmp_path / "reference" / "originals").iterdir())
 
 
+def test_a_half_written_original_a_kill_left_is_cleared_by_the_next_write(tmp_path: Path) -> None:
+    repo = Repository(Settings(data_dir=tmp_path / "data", model="hashing"))
+    # What atomic_write leaves when its process is killed before the rename: a hidden temporary file.
+    unfinished = repo.originals / ".1ab755db2106f49b.md.9mlvf46d.tmp"
+    unfinished.write_bytes(b"half an orig")
+    note = tmp_path / "note.md"
+    note.write_text("The schedule export broke again.\n")
+    repo.ingest([note])
+    assert not unfinished.exists()
+    [kept] = repo.originals.iterdir()
+    assert kept.read_bytes() == note.read_bytes()
+
+
 # -- the derived indexes' own files: killed mid-write, mid-merge, mid-rebuild ----------------------
 
 WRITER = """

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 from timing import machine_info, summary_ms, table, write_json
+from write_latency import new_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("/tmp/ev-scifact/insights.db", "/tmp/ev-stackfaq/insights.db")
@@ -182,16 +183,6 @@ def timed(function: Any) -> tuple[float, Any]:
 def warm_all(repo: Any) -> dict[str, float]:
     """Bring every derived index in step, timing each."""
     return {name: timed(getattr(repo, name))[0] for name in ("index", "catalog", "keywords", "headings")}
-
-
-def new_file(folder: Path, number: int, texts: list[str]) -> tuple[Path, str]:
-    """Write a 20-record JSON Lines file holding one word found nowhere else; return it and the word."""
-    word = f"zqx{number:05d}marker"
-    records = [{"title": f"Ticket {number}-{i}", "text": f"{texts[(number * 20 + i) % len(texts)][:400]} {word}"}
-               for i in range(20)]
-    path = folder / f"new{number:05d}.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
-    return path, word
 
 
 def searchable(repo: Any, word: str, present: bool) -> None:

@@ -94,10 +94,10 @@ def fill(repo: Repository, size: int, seed: int = 7) -> None:
         repo.store.bump_generation()
 
 
-def new_file(folder: Path, number: int, pool: list[tuple[str, str]]) -> tuple[Path, str]:
+def new_file(folder: Path, number: int, texts: list[str]) -> tuple[Path, str]:
     """Write a JSON Lines file of 20 records (20 passages) holding one word found nowhere else; return both."""
     word = f"zqx{number:05d}marker"
-    records = [{"title": f"Ticket {number}-{i}", "text": f"{pool[number * 20 + i][1][:400]} {word}"}
+    records = [{"title": f"Ticket {number}-{i}", "text": f"{texts[(number * 20 + i) % len(texts)][:400]} {word}"}
                for i in range(20)]
     path = folder / f"new{number:05d}.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
@@ -150,7 +150,7 @@ def run(size: int, reps: int, old_reps: int, folder: Path, old: types.ModuleType
     for number in range(reps):
         for path_name in ("new", "old") if number < old_reps else ("new",):
             repo = repos[path_name]
-            file, word = new_file(folder, number * 2 + (path_name == "old"), pool)
+            file, word = new_file(folder, number * 2 + (path_name == "old"), [text for _, text in pool])
             # Each lambda is called at once, inside this iteration; the default arguments say so.
             times[f"add_{path_name}"].append(
                 timed(lambda repo=repo, file=file, word=word: (repo.ingest([file]), searchable(repo, word, True))))
